@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+// Wiring only: each command lives in commands/<name>.ts and is loaded when it is used, so a cron
+// run of `fetch` never pays for the simulator, and `status` never loads the HTTP stack.
+import { Command, Option } from "commander";
+import { config as loadDotenv } from "dotenv";
+import { readFileSync } from "node:fs";
+
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
+
+async function run(name: string, fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    const { exitCodeFor, isUserError } = await import("./exit-codes.js");
+    const { describeError } = await import("./errors.js");
+    process.exitCode = exitCodeFor(err);
+    const text = isUserError(err) ? describeError(err) : ((err as Error)?.stack ?? String(err));
+    process.stderr.write(`vco-events ${name}: ${text}\n`);
+  }
+}
+
+const program = new Command("vco-events")
+  .description(
+    "Pull VeloCloud Orchestrator enterprise events into NDJSON files, every event exactly once",
+  )
+  .version(pkg.version)
+  .showHelpAfterError();
+
+program
+  .command("fetch")
+  .description(
+    "fetch every event since the stored cursor and append it to <dataDir>/<enterprise>/events.json",
+  )
+  .option(
+    "--since <time>",
+    "where to start for an enterprise with no cursor yet: ISO 8601 or a lookback like 2h, 7d (default: VCO_LOOKBACK, 24h)",
+  )
+  .option("--data-dir <dir>", "root of the output tree (default: VCO_DATA_DIR, ./data)")
+  .action((o: { since?: string; dataDir?: string }) =>
+    run("fetch", async () => {
+      const { fetchCommand } = await import("./commands/fetch.js");
+      await fetchCommand({ env: process.env, since: o.since, dataDir: o.dataDir });
+    }),
+  );
+
+program
+  .command("status")
+  .description("show each enterprise's cursor, last success and last error")
+  .option("--json", "machine-readable output")
+  .option(
+    "--max-age <duration>",
+    "exit 75 when an enterprise has not succeeded for this long (e.g. 45m)",
+  )
+  .option("--data-dir <dir>", "root of the output tree (default: VCO_DATA_DIR, ./data)")
+  .action((o: { json?: boolean; maxAge?: string; dataDir?: string }) =>
+    run("status", async () => {
+      const { statusCommand } = await import("./commands/status.js");
+      await statusCommand({
+        env: process.env,
+        dataDir: o.dataDir,
+        json: o.json ?? false,
+        maxAge: o.maxAge,
+      });
+    }),
+  );
+
+program
+  .command("simulate")
+  .description(
+    "run a VCO simulator on loopback that serves realistic events (to test a SIEM pipeline without a VCO)",
+  )
+  .option("--host <host>", "address to listen on", "127.0.0.1")
+  .option("--port <port>", "port to listen on", "8585")
+  .option("--backlog <count>", "events already there, spread over the last 24 hours", "5000")
+  .option("--rate <perMinute>", "new events per minute while it runs", "30")
+  .addOption(
+    new Option("--paging <mode>", "how pages are linked")
+      .choices(["link", "legacy"])
+      .default("link"),
+  )
+  .addOption(
+    new Option("--shape <shape>", "event shape").choices(["classic", "6.2"]).default("classic"),
+  )
+  .action(
+    (o: {
+      host: string;
+      port: string;
+      backlog: string;
+      rate: string;
+      paging: string;
+      shape: string;
+    }) =>
+      run("simulate", async () => {
+        const { simulateCommand } = await import("./commands/simulate.js");
+        await simulateCommand({
+          host: o.host,
+          port: Number(o.port),
+          backlog: Number(o.backlog),
+          ratePerMinute: Number(o.rate),
+          legacyPaging: o.paging === "legacy",
+          logicalIds: o.shape === "6.2",
+        });
+      }),
+  );
+
+program
+  .command("demo")
+  .description(
+    "see it work without a VCO: start the simulator, run one fetch into a local folder, show the result",
+  )
+  .option("--data-dir <dir>", "where the demo writes", "./vco-events-demo")
+  .action((o: { dataDir: string }) =>
+    run("demo", async () => {
+      const { demoCommand } = await import("./commands/demo.js");
+      await demoCommand({ dataDir: o.dataDir });
+    }),
+  );
+
+// .env in the working directory; variables already set in the environment win.
+loadDotenv({ quiet: true });
+await program.parseAsync(process.argv);

@@ -1,0 +1,94 @@
+import { dataDirFrom } from "../config.js";
+import { ConfigError, TemporaryError } from "../errors.js";
+import { listStates, type EnterpriseState } from "../store/state.js";
+import { formatDuration, parseDuration, systemClock, type Clock } from "../time.js";
+
+export interface StatusOptions {
+  env: NodeJS.ProcessEnv;
+  dataDir?: string | undefined;
+  json?: boolean;
+  maxAge?: string | undefined;
+  clock?: Clock;
+  out?: (text: string) => void;
+}
+
+export interface EnterpriseStatus {
+  enterpriseId: number;
+  enterpriseName: string;
+  folder: string;
+  cursor: string | null;
+  lastSuccessAt: string | null;
+  lastSuccessAgeSeconds: number | null;
+  lastRunWritten: number | null;
+  lastRunOk: boolean | null;
+  lastError: { at: string; message: string } | null;
+}
+
+/**
+ * What each enterprise's last runs did, from the state files alone (no VCO call). With --max-age
+ * it fails when any enterprise has not succeeded for that long: the container's healthcheck.
+ */
+export async function statusCommand(opts: StatusOptions): Promise<EnterpriseStatus[]> {
+  const clock = opts.clock ?? systemClock;
+  const out = opts.out ?? ((t: string) => process.stdout.write(t));
+  const dataDir = dataDirFrom(opts.env, opts.dataDir);
+  const maxAgeMs = opts.maxAge === undefined ? undefined : parseDuration(opts.maxAge);
+  if (opts.maxAge !== undefined && !maxAgeMs) {
+    throw new ConfigError(`--max-age "${opts.maxAge}" is not a duration: use e.g. 45m or 2h`);
+  }
+  const now = clock.now();
+  const rows = (await listStates(dataDir)).map((s) => toStatus(s, now));
+
+  if (opts.json) out(`${JSON.stringify({ dataDir, enterprises: rows }, null, 2)}\n`);
+  else out(render(dataDir, rows));
+
+  if (maxAgeMs !== undefined) {
+    if (rows.length === 0) throw new TemporaryError(`no successful run yet in ${dataDir}`);
+    const stale = rows.filter(
+      (r) => r.lastSuccessAgeSeconds === null || r.lastSuccessAgeSeconds * 1000 > maxAgeMs,
+    );
+    if (stale.length > 0) {
+      throw new TemporaryError(
+        `${stale.map((r) => r.enterpriseName || r.enterpriseId).join(", ")}: no successful run in the last ` +
+          `${opts.maxAge}` +
+          (stale[0]?.lastError ? ` (last error: ${stale[0].lastError.message})` : ""),
+      );
+    }
+  }
+  return rows;
+}
+
+function toStatus(s: EnterpriseState, now: number): EnterpriseStatus {
+  const success = s.lastSuccessAt ? Date.parse(s.lastSuccessAt) : undefined;
+  return {
+    enterpriseId: s.enterpriseId,
+    enterpriseName: s.enterpriseName,
+    folder: s.folder,
+    cursor: s.cursor === null ? null : new Date(s.cursor).toISOString(),
+    lastSuccessAt: s.lastSuccessAt,
+    lastSuccessAgeSeconds: success === undefined ? null : Math.round((now - success) / 1000),
+    lastRunWritten: s.lastRun?.written ?? null,
+    lastRunOk: s.lastRun?.ok ?? null,
+    lastError: s.lastError,
+  };
+}
+
+function render(dataDir: string, rows: EnterpriseStatus[]): string {
+  if (rows.length === 0) return `No runs recorded yet in ${dataDir}. Run: vco-events fetch\n`;
+  const lines = [`Data directory: ${dataDir}`, ""];
+  for (const r of rows) {
+    const age =
+      r.lastSuccessAgeSeconds === null
+        ? "never"
+        : `${r.lastSuccessAt} (${formatDuration(r.lastSuccessAgeSeconds * 1000)} ago)`;
+    lines.push(
+      `${r.enterpriseName} (id ${r.enterpriseId}) -> ${r.folder}/events.json`,
+      `  cursor:          ${r.cursor ?? "none yet"}`,
+      `  last success:    ${age}`,
+      `  last run:        ${r.lastRunOk === null ? "none" : r.lastRunOk ? "ok" : "FAILED"}, ${r.lastRunWritten ?? 0} events written`,
+      `  last error:      ${r.lastError ? `${r.lastError.at}: ${r.lastError.message}` : "none"}`,
+      "",
+    );
+  }
+  return `${lines.join("\n")}`;
+}

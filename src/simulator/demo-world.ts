@@ -1,0 +1,33 @@
+import { Simulator, type SimulatorOptions } from "./server.js";
+
+export const DEMO_TOKEN = "demo-token-not-a-secret";
+export const DEMO_USER = { username: "admin@acme.example", password: "demo-password" };
+
+/**
+ * A small, realistic orchestrator: one customer enterprise with a day of events, reachable with
+ * a token or a password; plus a partner and an operator with a few more enterprises.
+ */
+export function demoSimulator(backlog: number, options: SimulatorOptions = {}): Simulator {
+  const sim = new Simulator(options);
+  const now = options.now?.() ?? Date.now();
+  const acme = sim.addEnterprise(101, "ACME Corp");
+  acme.store.addSpread(backlog, now - 24 * 3_600_000, now - 60_000);
+  for (const [id, name] of [
+    [102, "Globex Retail"],
+    [103, "Initech / Branches"],
+  ] as const) {
+    sim
+      .addEnterprise(id, name, 7)
+      .store.addSpread(Math.ceil(backlog / 4), now - 24 * 3_600_000, now - 60_000);
+  }
+  sim.addToken(DEMO_TOKEN, { type: "customer", enterpriseId: 101 });
+  sim.addToken("demo-partner-token", { type: "partner", proxyId: 7 });
+  sim.addToken("demo-operator-token", { type: "operator" });
+  sim.addUser({ ...DEMO_USER, principal: { type: "customer", enterpriseId: 101 } });
+  sim.addUser({
+    username: "operator@vco.example",
+    password: "demo-password",
+    principal: { type: "operator" },
+  });
+  return sim;
+}

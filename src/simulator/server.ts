@@ -1,0 +1,390 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { EventStore } from "./event-store.js";
+import type { Shape } from "./event-factory.js";
+import { NO_FAULTS, pickFault, seededRandom, type Fault, type FaultRates } from "./faults.js";
+import { METHODS, RpcFailure, type SimEnterprise, type SimPrincipal } from "./methods.js";
+import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from "./rate-limiter.js";
+
+export interface SimUser {
+  username: string;
+  password: string;
+  principal: SimPrincipal;
+}
+
+export interface SimulatorOptions {
+  /** How events are shaped: classic integer ids, or VCO 6.2+ logicalIds. */
+  shape?: Shape;
+  /** Older VCOs: `more` without a nextPageLink. */
+  legacyPaging?: boolean;
+  pageLimit?: number;
+  sessionTtlMs?: number;
+  /** The spec allows a successful login to answer 302 as well as 200. */
+  loginSuccessStatus?: 200 | 302;
+  rateLimit?: Partial<RateLimitOptions>;
+  /** Send Retry-After with 429s (the spec documents none). */
+  retryAfterHeader?: boolean;
+  seed?: number;
+  now?: () => number;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  status: number;
+  fault?: Fault | undefined;
+  auth?: string | undefined;
+}
+
+/**
+ * A VeloCloud Orchestrator API v1 stand-in built from the 5.0 spec, as awkward as the real thing:
+ * newest-first pages of at most 2048, offset-based nextPageLinks (or none, in legacy mode), auth
+ * failures as HTTP 200 tokenErrors, 302 login failures, session expiry, 429 penalties, events that
+ * are published late, and switchable faults.
+ */
+export class Simulator {
+  readonly enterprises = new Map<number, SimEnterprise>();
+  readonly tokens = new Map<string, { principal: SimPrincipal; expiresAt?: number }>();
+  readonly users: SimUser[] = [];
+  readonly sessions = new Map<string, { principal: SimPrincipal; expiresAt: number }>();
+  readonly log: RequestLogEntry[] = [];
+  faults: FaultRates = { ...NO_FAULTS };
+  /** Fault injection only touches these methods (all, when empty). */
+  faultMethods: string[] = [];
+  readonly limiter: RateLimiter;
+  private readonly server: http.Server;
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private nextFirstId = 1_000_000;
+  baseUrl = "";
+
+  constructor(readonly options: SimulatorOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.random = seededRandom(options.seed ?? 42);
+    this.limiter = new RateLimiter({ ...DEFAULT_RATE_LIMIT, ...options.rateLimit });
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server.keepAliveTimeout = 5_000;
+  }
+
+  addEnterprise(id: number, name: string, proxyId?: number): SimEnterprise {
+    const store = new EventStore(this.options.shape ?? "classic", name, this.nextFirstId);
+    this.nextFirstId += 10_000_000;
+    const e: SimEnterprise = { id, name, logicalId: randomUUID(), proxyId, store };
+    this.enterprises.set(id, e);
+    return e;
+  }
+
+  addToken(token: string, principal: SimPrincipal, expiresAt?: number): void {
+    this.tokens.set(token, expiresAt === undefined ? { principal } : { principal, expiresAt });
+  }
+
+  addUser(user: SimUser): void {
+    this.users.push(user);
+  }
+
+  /** Every session ends now: the next call with one gets an HTTP 200 tokenError. */
+  expireSessions(): void {
+    for (const s of this.sessions.values()) s.expiresAt = 0;
+  }
+
+  count(method: string): number {
+    return this.log.filter((l) => l.method === method).length;
+  }
+
+  async start(port = 0, host = "127.0.0.1"): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, host, () => resolve());
+    });
+    const addr = this.server.address() as AddressInfo;
+    this.baseUrl = `http://${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    return this.baseUrl;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://sim");
+    const rest = /^\/portal\/rest\/(.+)$/.exec(url.pathname);
+    const rpc = url.pathname === "/portal" || url.pathname === "/portal/";
+    if (!rest && !rpc)
+      return this.send(res, 404, "text/html", "<html><body>Not Found</body></html>", "?");
+    if (req.method !== "POST")
+      return this.send(res, 405, "text/html", "<html><body>Method Not Allowed</body></html>", "?");
+
+    const text = await readBody(req);
+    let body: unknown;
+    try {
+      body = text === "" ? {} : JSON.parse(text);
+    } catch {
+      return this.rpcError(res, undefined, new RpcFailure(-32700, "Parse error"), "?");
+    }
+    if (!/application\/json/i.test(req.headers["content-type"] ?? "")) {
+      return this.rpcError(
+        res,
+        undefined,
+        new RpcFailure(-32600, "Content-Type must be application/json"),
+        "?",
+      );
+    }
+    let method: string;
+    let params: Record<string, unknown>;
+    let rpcId: unknown;
+    if (rest) {
+      method = rest[1]!;
+      params = (body ?? {}) as Record<string, unknown>;
+    } else {
+      const b = body as Record<string, unknown>;
+      if (b?.jsonrpc !== "2.0" || typeof b.method !== "string") {
+        return this.rpcError(res, b?.id, new RpcFailure(-32600, "Invalid Request"), "?");
+      }
+      method = b.method;
+      params = (b.params ?? {}) as Record<string, unknown>;
+      rpcId = b.id ?? null;
+    }
+    if (typeof params !== "object" || params === null || Array.isArray(params)) {
+      return this.rpcError(
+        res,
+        rpcId,
+        new RpcFailure(-32602, "Invalid params: params must be an object"),
+        method,
+      );
+    }
+
+    const fault =
+      this.faultMethods.length === 0 || this.faultMethods.includes(method)
+        ? pickFault(this.faults, this.random)
+        : undefined;
+    if (fault && fault !== "rateLimited" && fault !== "wrongShape")
+      return this.injure(res, fault, method);
+
+    if (method === "login/enterpriseLogin" || method === "login/operatorLogin")
+      return this.login(res, method, params, fault);
+    if (method === "logout") return this.logout(req, res);
+
+    const who = this.authenticate(req);
+    if (who instanceof RpcFailure) return this.rpcError(res, rpcId, who, method, rpc);
+    const admitted =
+      fault === "rateLimited"
+        ? { ok: false as const, retryAfterMs: this.limiter.options.penaltyMs }
+        : this.limiter.admit(who.client, this.now());
+    if (!admitted.ok) return this.tooMany(res, admitted.retryAfterMs, method);
+    try {
+      const handler = METHODS[method];
+      if (!handler) throw new RpcFailure(-32601, `Method not found: ${method}`);
+      const result = handler({
+        principal: who.principal,
+        params,
+        now: this.now(),
+        enterprises: this.enterprises,
+        legacyPaging: this.options.legacyPaging ?? false,
+        pageLimit: this.options.pageLimit ?? 2048,
+      });
+      if (fault === "wrongShape")
+        return this.sendJson(
+          res,
+          200,
+          rpc ? { jsonrpc: "2.0", id: rpcId, result: { data: "nope" } } : { data: "nope" },
+          method,
+          fault,
+        );
+      const json = typeof result === "string" ? result : JSON.stringify(result);
+      const out = rpc ? `{"jsonrpc":"2.0","id":${JSON.stringify(rpcId)},"result":${json}}` : json;
+      return this.send(res, 200, "application/json", out, method);
+    } catch (err) {
+      if (err instanceof RpcFailure) return this.rpcError(res, rpcId, err, method, rpc);
+      return this.rpcError(res, rpcId, new RpcFailure(-32603, "Internal error", 500), method, rpc);
+    } finally {
+      admitted.done();
+    }
+  }
+
+  private authenticate(
+    req: IncomingMessage,
+  ): { principal: SimPrincipal; client: string } | RpcFailure {
+    const auth = req.headers.authorization;
+    if (auth !== undefined) {
+      const m = /^Token (.+)$/.exec(auth);
+      const t = m ? this.tokens.get(m[1]!) : undefined;
+      if (!t) return new RpcFailure(-32000, "tokenError [Invalid API Token]", 200);
+      if (t.expiresAt !== undefined && t.expiresAt <= this.now())
+        return new RpcFailure(-32000, "tokenError [expired API Token]", 200);
+      return { principal: t.principal, client: `token:${m![1]}` };
+    }
+    const sid = readCookie(req.headers.cookie, "velocloud.session");
+    if (!sid) return new RpcFailure(-32000, "tokenError [Authorization Cookie not received]", 200);
+    const s = this.sessions.get(sid);
+    if (!s || s.expiresAt <= this.now())
+      return new RpcFailure(-32000, "tokenError [expired session]", 200);
+    return { principal: s.principal, client: `session:${sid}` };
+  }
+
+  private login(
+    res: ServerResponse,
+    method: string,
+    params: Record<string, unknown>,
+    fault: Fault | undefined,
+  ): void {
+    if (fault === "rateLimited") return this.tooMany(res, this.limiter.options.penaltyMs, method);
+    const user = this.users.find(
+      (u) => u.username === params.username && u.password === params.password,
+    );
+    const operatorLogin = method === "login/operatorLogin";
+    const fail = (reason: string) => {
+      res.setHeader("Set-Cookie", `velocloud.message=${encodeURIComponent(reason)}; Path=/`);
+      res.setHeader("Location", "/login.html");
+      this.send(res, 302, "text/html", "", method);
+    };
+    if (!user) return fail("Invalid username or password");
+    if ((user.principal.type === "operator") !== operatorLogin) {
+      return fail(
+        operatorLogin
+          ? "Invalid username or password"
+          : "Operator users must use the operator login",
+      );
+    }
+    const sid = randomBytes(24).toString("base64url");
+    this.sessions.set(sid, {
+      principal: user.principal,
+      expiresAt: this.now() + (this.options.sessionTtlMs ?? 24 * 3_600_000),
+    });
+    res.setHeader("Set-Cookie", `velocloud.session=${sid}; Path=/; HttpOnly; Secure; SameSite=Lax`);
+    const status = this.options.loginSuccessStatus ?? 200;
+    if (status === 302) res.setHeader("Location", "/");
+    this.send(
+      res,
+      status,
+      "text/html",
+      status === 200 ? "<html><body>Logged in</body></html>" : "",
+      method,
+    );
+  }
+
+  private logout(req: IncomingMessage, res: ServerResponse): void {
+    const sid = readCookie(req.headers.cookie, "velocloud.session");
+    if (sid) this.sessions.delete(sid);
+    res.setHeader("Set-Cookie", "velocloud.session=; Path=/; Max-Age=0");
+    res.setHeader("Location", "/login.html");
+    this.send(res, 302, "text/html", "", "logout");
+  }
+
+  private injure(res: ServerResponse, fault: Fault, method: string): void {
+    this.log.push({ method, status: 0, fault });
+    switch (fault) {
+      case "serverError":
+        return this.sendJson(
+          res,
+          500,
+          { error: { code: -32603, message: "Error parsing or processing request" } },
+          method,
+          fault,
+        );
+      case "badGateway":
+        return this.send(
+          res,
+          502,
+          "text/html",
+          "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
+          method,
+          fault,
+        );
+      case "unavailable":
+        return this.send(
+          res,
+          503,
+          "text/html",
+          "<html><body><h1>503 Service Unavailable</h1>The server is temporarily unable to service your request.</body></html>",
+          method,
+          fault,
+        );
+      case "reset":
+        res.socket?.destroy();
+        return;
+      case "truncate": {
+        const full = `{"metaData":{"limit":2048,"more":false},"data":[${'{"id":1,"eventTime":"2020-01-01T00:00:00.000Z"},'.repeat(50)}`;
+        res.writeHead(200, {
+          "Content-Type": "application/json",
+          "Content-Length": String(full.length * 2),
+        });
+        res.write(full.slice(0, Math.floor(full.length / 2)));
+        setTimeout(() => res.socket?.destroy(), 5);
+        return;
+      }
+      case "hang":
+        return; // never answers; the client's timeout must fire
+      default:
+        return;
+    }
+  }
+
+  private tooMany(res: ServerResponse, retryAfterMs: number, method: string): void {
+    if (this.options.retryAfterHeader)
+      res.setHeader("Retry-After", String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+    this.send(
+      res,
+      429,
+      "text/html",
+      "<html><body><h1>429 Too Many Requests</h1></body></html>",
+      method,
+      "rateLimited",
+    );
+  }
+
+  private rpcError(
+    res: ServerResponse,
+    id: unknown,
+    f: RpcFailure,
+    method: string,
+    rpc = false,
+  ): void {
+    const error = { code: f.code, message: f.message };
+    this.sendJson(
+      res,
+      f.status,
+      rpc
+        ? { jsonrpc: "2.0", id: id ?? null, error }
+        : { error, id: id ?? Date.now(), jsonrpc: "2.0" },
+      method,
+    );
+  }
+
+  private sendJson(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    method: string,
+    fault?: Fault,
+  ): void {
+    this.send(res, status, "application/json", JSON.stringify(body), method, fault);
+  }
+
+  private send(
+    res: ServerResponse,
+    status: number,
+    type: string,
+    body: string,
+    method: string,
+    fault?: Fault,
+  ): void {
+    this.log.push({ method, status, fault });
+    res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body) });
+    res.end(body);
+  }
+}
+
+function readCookie(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? "").split(";")) {
+    const [k, ...v] = part.trim().split("=");
+    if (k === name) return v.join("=");
+  }
+  return undefined;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}

@@ -1,0 +1,193 @@
+import fs from "node:fs";
+import fsp from "node:fs/promises";
+import readline from "node:readline";
+import { StorageError } from "../errors.js";
+import { keyEvent } from "../vco/schemas.js";
+import { EVENTS_FILE, inside } from "../store/paths.js";
+import { storageError } from "../store/storage-error.js";
+
+export interface FileMark {
+  ino: number;
+  size: number;
+}
+
+/** Keys and times of events found in the file that the saved state does not know about. */
+export interface Recovered {
+  /** [key, eventTime] of each complete line found. */
+  events: Array<[string, number]>;
+  /** Bytes of a partial last line that were cut off. */
+  cutBytes: number;
+  /** What happened to the file since the last commit, for the log. */
+  change: "none" | "grown" | "rotated" | "truncated" | "missing" | "unknown";
+}
+
+const { O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW } = fs.constants;
+
+/**
+ * The enterprise's events.json, opened for appending. Lines are written whole and fsynced before
+ * the caller moves the cursor, so the file never lags the state.
+ */
+export class NdjsonFile {
+  private constructor(
+    readonly path: string,
+    private fh: fsp.FileHandle,
+  ) {}
+
+  static async open(dataDir: string, folder: string): Promise<NdjsonFile> {
+    const dir = inside(dataDir, folder);
+    const file = inside(dataDir, folder, EVENTS_FILE);
+    await ensureFolder(dir);
+    return new NdjsonFile(file, await openAppend(file));
+  }
+
+  /** Append whole lines and fsync. Returns the file's identity and size afterwards. */
+  async append(text: string): Promise<FileMark> {
+    await this.followRotation();
+    try {
+      if (text.length > 0) {
+        await this.fh.write(text, null, "utf8");
+        await this.fh.sync();
+      }
+      const st = await this.fh.stat();
+      return { ino: st.ino, size: st.size };
+    } catch (err) {
+      throw storageError(err, `cannot write ${this.path}`);
+    }
+  }
+
+  async mark(): Promise<FileMark> {
+    return this.append("");
+  }
+
+  /** If logrotate moved the file away mid-run, continue in a new file at the same path. */
+  private async followRotation(): Promise<void> {
+    const [onDisk, mine] = await Promise.all([
+      fsp.lstat(this.path).catch(() => undefined),
+      this.fh.stat(),
+    ]);
+    if (onDisk && onDisk.ino === mine.ino) return;
+    await this.fh.close();
+    this.fh = await openAppend(this.path);
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close();
+  }
+}
+
+async function ensureFolder(dir: string): Promise<void> {
+  try {
+    await fsp.mkdir(dir, { recursive: true, mode: 0o750 });
+    const st = await fsp.lstat(dir);
+    if (!st.isDirectory()) {
+      throw new StorageError(`${dir} is not a plain folder (a symbolic link?); move it away`);
+    }
+  } catch (err) {
+    throw storageError(err, `cannot create ${dir}`);
+  }
+}
+
+async function openAppend(file: string): Promise<fsp.FileHandle> {
+  try {
+    return await fsp.open(file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0o640);
+  } catch (err) {
+    throw storageError(err, `cannot open ${file}`);
+  }
+}
+
+/**
+ * Bring the data file and the saved state back in line after a crash. Lines appended after the
+ * last commit are complete events and stay (a log shipper may already have read them): their keys
+ * are returned so they are not written again. A partial last line is cut off.
+ */
+export async function reconcile(
+  dataDir: string,
+  folder: string,
+  committed: FileMark | null,
+  windowMs: number,
+): Promise<Recovered> {
+  const file = inside(dataDir, folder, EVENTS_FILE);
+  let st: fs.Stats;
+  try {
+    st = await fsp.lstat(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+      return { events: [], cutBytes: 0, change: committed ? "missing" : "none" };
+    }
+    throw storageError(err, `cannot read ${file}`);
+  }
+  if (st.isSymbolicLink() || !st.isFile()) {
+    throw new StorageError(`${file} is not a plain file (a symbolic link?); move it away`);
+  }
+  if (committed && st.ino !== committed.ino) {
+    return { events: [], cutBytes: await cutPartialTail(file, st.size), change: "rotated" };
+  }
+  if (committed && st.size < committed.size)
+    return { events: [], cutBytes: 0, change: "truncated" };
+  if (committed && st.size === committed.size) return { events: [], cutBytes: 0, change: "none" };
+  const from = committed?.size ?? 0;
+  // Without a commit to go by (state lost, or a file from another tool) the whole file is read,
+  // keeping only the newest `windowMs` of events: enough to rebuild the cursor and dedupe window.
+  const events = await scanLines(file, from, committed ? Number.POSITIVE_INFINITY : windowMs);
+  const cutBytes = await cutPartialTail(file, st.size);
+  return { events, cutBytes, change: committed ? "grown" : "unknown" };
+}
+
+/** [key, eventTime] of complete lines from byte `from` on, streamed, within windowMs of the newest. */
+async function scanLines(
+  file: string,
+  from: number,
+  windowMs: number,
+): Promise<Array<[string, number]>> {
+  let out: Array<[string, number]> = [];
+  let newest = Number.NEGATIVE_INFINITY;
+  let pruneAt = 50_000;
+  const prune = () => (out = out.filter(([, t]) => t >= newest - windowMs));
+  const input = fs.createReadStream(file, { start: from, encoding: "utf8" });
+  const lines = readline.createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    try {
+      const keyed = keyEvent(JSON.parse(line));
+      if (typeof keyed === "string") continue;
+      out.push([keyed.key, keyed.time]);
+      if (keyed.time > newest) newest = keyed.time;
+      if (out.length >= pruneAt) {
+        prune();
+        pruneAt = Math.max(50_000, out.length * 2);
+      }
+    } catch {
+      /* not an event line: a partial last line (cut below) or foreign text, left alone */
+    }
+  }
+  return prune();
+}
+
+/** Cut bytes after the last newline: the remains of a write that a crash interrupted. */
+async function cutPartialTail(file: string, size: number): Promise<number> {
+  if (size === 0) return 0;
+  const fh = await fsp.open(file, "r+");
+  try {
+    const chunk = Buffer.alloc(Math.min(size, 1 << 20));
+    let end = size;
+    while (end > 0) {
+      const start = Math.max(0, end - chunk.length);
+      const { bytesRead } = await fh.read(chunk, 0, end - start, start);
+      const nl = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
+      if (nl >= 0) {
+        const keep = start + nl + 1;
+        if (keep < size) {
+          await fh.truncate(keep);
+          await fh.sync();
+        }
+        return size - keep;
+      }
+      end = start;
+    }
+    await fh.truncate(0);
+    await fh.sync();
+    return size;
+  } finally {
+    await fh.close();
+  }
+}

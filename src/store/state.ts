@@ -1,0 +1,97 @@
+import fs from "node:fs/promises";
+import { z } from "zod";
+import { StorageError } from "../errors.js";
+import { readJson, writeFileAtomic } from "./atomic.js";
+import { inside, STATE_DIR } from "./paths.js";
+import { storageError } from "./storage-error.js";
+
+const runSchema = z.object({
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  ok: z.boolean(),
+  fetched: z.number(),
+  written: z.number(),
+  duplicates: z.number(),
+  pages: z.number(),
+  error: z.string().optional(),
+});
+export type RunRecord = z.infer<typeof runSchema>;
+
+export const stateSchema = z.object({
+  version: z.literal(1),
+  vco: z.string(),
+  enterpriseId: z.number(),
+  enterpriseName: z.string(),
+  /** Output folder, relative to the data dir. */
+  folder: z.string(),
+  /** Every event with eventTime <= cursor that the VCO showed has been written (epoch ms). */
+  cursor: z.number().nullable(),
+  /** Keys and times of events written with eventTime >= cursor - overlap: the dedupe window. */
+  seen: z.array(z.tuple([z.string(), z.number()])),
+  /** What the data file looked like when the cursor was last committed. */
+  file: z.object({ ino: z.number(), size: z.number() }).nullable(),
+  lastRun: runSchema.nullable(),
+  lastSuccessAt: z.string().nullable(),
+  lastError: z.object({ at: z.string(), message: z.string() }).nullable(),
+});
+export type EnterpriseState = z.infer<typeof stateSchema>;
+
+export function stateDir(dataDir: string): string {
+  return inside(dataDir, STATE_DIR);
+}
+
+function stateFile(dataDir: string, enterpriseId: number): string {
+  return inside(dataDir, STATE_DIR, `enterprise-${enterpriseId}.json`);
+}
+
+export async function ensureStateDir(dataDir: string): Promise<string> {
+  const dir = stateDir(dataDir);
+  try {
+    // The data dir is group-readable (a log shipper may run as another user); the state is not.
+    await fs.mkdir(dataDir, { recursive: true, mode: 0o750 });
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw storageError(err, `cannot create ${dir}`);
+  }
+  return dir;
+}
+
+export async function loadState(
+  dataDir: string,
+  enterpriseId: number,
+): Promise<EnterpriseState | undefined> {
+  const file = stateFile(dataDir, enterpriseId);
+  const json = await readJson(file);
+  if (json === undefined) return undefined;
+  const parsed = stateSchema.safeParse(json);
+  if (!parsed.success) {
+    // Written atomically, so this is outside damage: refuse rather than refetch and double.
+    throw new StorageError(
+      `state file ${file} is damaged: move it away to rebuild the cursor from the data file, ` +
+        "or restore it from a backup",
+    );
+  }
+  return parsed.data;
+}
+
+export async function saveState(dataDir: string, state: EnterpriseState): Promise<void> {
+  await writeFileAtomic(stateFile(dataDir, state.enterpriseId), JSON.stringify(state));
+}
+
+export async function listStates(dataDir: string): Promise<EnterpriseState[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(stateDir(dataDir));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw storageError(err, `cannot read ${stateDir(dataDir)}`);
+  }
+  const out: EnterpriseState[] = [];
+  for (const name of names.sort()) {
+    const m = /^enterprise-(\d+)\.json$/.exec(name);
+    if (!m) continue;
+    const s = await loadState(dataDir, Number(m[1]));
+    if (s) out.push(s);
+  }
+  return out;
+}

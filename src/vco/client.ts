@@ -1,0 +1,305 @@
+import type { AxiosInstance, AxiosResponse } from "axios";
+import type { z } from "zod";
+import type { Credentials } from "../config.js";
+import {
+  AuthError,
+  ConfigError,
+  HttpError,
+  ResponseShapeError,
+  TemporaryError,
+  VcoError,
+} from "../errors.js";
+import type { Logger } from "../logger.js";
+import type { Clock } from "../time.js";
+import { RequestGate } from "./gate.js";
+import { backoffDelay, rateLimitDelay } from "./retry.js";
+import { rpcErrorSchema } from "./schemas.js";
+
+export interface ClientOptions {
+  http: AxiosInstance;
+  credentials: Credentials;
+  clock: Clock;
+  logger: Logger;
+  maxInFlight: number;
+  /** Give up on a call once it has been failing for this long (exit 75; the next run resumes). */
+  retryBudgetMs: number;
+  random?: () => number;
+}
+
+/** A failed attempt that is worth repeating after `delayMs`. */
+class Retryable {
+  constructor(
+    readonly reason: string,
+    /** Set for 429: the penalty to sit out. Otherwise the caller backs off exponentially. */
+    readonly penaltyMs?: number,
+  ) {}
+}
+
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|SSL/;
+const TOKEN_ERROR = -32000;
+
+/**
+ * Talks to the VCO's REST-like API (POST /portal/rest/<method>). Every failure comes out as one of
+ * the typed errors in errors.ts with a message that is safe to log: no headers, no cookies, no body.
+ */
+export class VcoClient {
+  readonly gate: RequestGate;
+  requests = 0;
+  private session: string | undefined;
+  private loggingIn: Promise<void> | undefined;
+  private readonly random: () => number;
+
+  constructor(private readonly opts: ClientOptions) {
+    this.gate = new RequestGate(opts.maxInFlight, opts.clock);
+    this.random = opts.random ?? Math.random;
+  }
+
+  get usesPassword(): boolean {
+    return this.opts.credentials.kind === "password";
+  }
+
+  /** Call a v1 method and validate the reply. Retries what is temporary, within the budget. */
+  async call<S extends z.ZodType>(method: string, params: object, schema: S): Promise<z.output<S>> {
+    const body = await this.callRaw(method, params);
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? ` at ${issue.path.join(".")}` : "";
+      throw new ResponseShapeError(method, `${issue?.message ?? "wrong shape"}${where}`);
+    }
+    return parsed.data;
+  }
+
+  async callRaw(method: string, params: object): Promise<unknown> {
+    const { clock, logger, retryBudgetMs } = this.opts;
+    const started = clock.now();
+    let relogins = 0;
+    for (let attempt = 1; ; attempt++) {
+      if (this.usesPassword && !this.session) await this.login();
+      const sentWith = this.session;
+      const outcome = await this.attempt(method, params);
+      if (!(outcome instanceof Retryable)) {
+        if (outcome !== SESSION_EXPIRED) return outcome;
+        // HTTP 200 with tokenError: a password session can be renewed; a token cannot.
+        if (!this.usesPassword) {
+          throw new AuthError(
+            "the VCO rejected the API token (invalid or expired): create a new token in the VCO " +
+              "portal (Account > API Tokens) and set VCO_TOKEN",
+          );
+        }
+        if (++relogins > 2) {
+          throw new AuthError(
+            `the VCO keeps rejecting fresh sessions for ${method}; check the account's privileges`,
+          );
+        }
+        logger.info({ method }, "VCO session expired; logging in again");
+        if (this.session === sentWith) this.session = undefined;
+        attempt--;
+        continue;
+      }
+      const delayMs = outcome.penaltyMs ?? backoffDelay(attempt, this.random);
+      const spent = clock.now() - started;
+      if (spent + delayMs > retryBudgetMs) {
+        throw new TemporaryError(
+          `gave up on ${method} after ${attempt} attempts in ${Math.round(spent / 1000)}s ` +
+            `(last: ${outcome.reason}); everything fetched so far is saved and the next run resumes`,
+        );
+      }
+      logger.warn(
+        { method, attempt, retryInMs: delayMs, reason: outcome.reason },
+        "VCO request failed; retrying",
+      );
+      await this.pause(outcome, delayMs);
+    }
+  }
+
+  private async attempt(
+    method: string,
+    params: object,
+  ): Promise<unknown | Retryable | typeof SESSION_EXPIRED> {
+    const res = await this.post(`/portal/rest/${method}`, params, method);
+    if (res instanceof Retryable) return res;
+    const classified = this.classifyStatus(res, method);
+    if (classified) return classified;
+    const body = parseJson(res.data);
+    if (body === undefined) {
+      return new Retryable(`HTTP ${res.status} with a reply that is not complete JSON`);
+    }
+    const rpcError = rpcErrorSchema.safeParse(body);
+    if (rpcError.success) {
+      const { code, message } = rpcError.data.error;
+      if (code === TOKEN_ERROR) return SESSION_EXPIRED;
+      if (res.status >= 500) return new Retryable(`HTTP ${res.status}: ${message}`);
+      throw new VcoError(code, method, message);
+    }
+    if (res.status !== 200) {
+      return new Retryable(`unexpected HTTP ${res.status}`);
+    }
+    return body;
+  }
+
+  /** A 429 pauses every request to this VCO; other failures only delay this call. */
+  private async pause(outcome: Retryable, delayMs: number): Promise<void> {
+    if (outcome.penaltyMs !== undefined) this.gate.penalize(this.opts.clock.now() + delayMs);
+    else await this.opts.clock.sleep(delayMs);
+  }
+
+  /** Statuses that decide the outcome before the body is read. */
+  private classifyStatus(res: AxiosResponse<string>, method: string): Retryable | undefined {
+    const { status } = res;
+    if (status === 429) {
+      const penalty = rateLimitDelay(res.headers["retry-after"], this.opts.clock.now());
+      return new Retryable("HTTP 429 rate limited", penalty);
+    }
+    if (status === 401 || status === 403) {
+      throw new AuthError(
+        `the VCO refused ${method} with HTTP ${status}: check the credentials and that the account ` +
+          "may read enterprise events",
+      );
+    }
+    if (status >= 500) return new Retryable(`HTTP ${status}`);
+    if (status === 404) {
+      throw new HttpError(
+        404,
+        method,
+        "no such API method here; check that VCO_HOSTNAME is the orchestrator",
+      );
+    }
+    return undefined;
+  }
+
+  private async post(
+    url: string,
+    params: object,
+    method: string,
+  ): Promise<AxiosResponse<string> | Retryable> {
+    const headers: Record<string, string> = {};
+    const creds = this.opts.credentials;
+    if (creds.kind === "token") headers.Authorization = `Token ${creds.token}`;
+    else if (this.session) headers.Cookie = `velocloud.session=${this.session}`;
+    try {
+      return await this.gate.run(async () => {
+        this.requests++;
+        return this.opts.http.post<string>(url, params, { headers });
+      });
+    } catch (err) {
+      return this.networkFailure(err, method);
+    }
+  }
+
+  /** axios errors carry the request headers: keep only the code, never the object. */
+  private networkFailure(err: unknown, method: string): Retryable {
+    const e = err as { code?: string; message?: string };
+    const code = e.code ?? "";
+    if (TLS_CODES.test(code) || TLS_CODES.test(e.message ?? "")) {
+      throw new ConfigError(
+        `TLS check of the VCO failed (${code || "certificate problem"}): if the orchestrator uses a ` +
+          "private CA, set VCO_CA_FILE (or NODE_EXTRA_CA_CERTS) to its PEM file",
+      );
+    }
+    if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
+      return new Retryable(`cannot resolve the VCO host (${code}); check VCO_HOSTNAME`);
+    }
+    const reason =
+      code === "ECONNABORTED" || code === "ETIMEDOUT"
+        ? `no reply in time (${code})`
+        : `connection failed (${code || "unknown"})`;
+    return new Retryable(`${reason} on ${method}`);
+  }
+
+  /** Password login. Success is a non-empty velocloud.session cookie, on 200 or 302 alike. */
+  async login(): Promise<void> {
+    if (!this.loggingIn) {
+      this.loggingIn = this.doLogin().finally(() => {
+        this.loggingIn = undefined;
+      });
+    }
+    return this.loggingIn;
+  }
+
+  private async doLogin(): Promise<void> {
+    const creds = this.opts.credentials;
+    if (creds.kind !== "password") return;
+    const { clock, retryBudgetMs } = this.opts;
+    const method = creds.loginType === "operator" ? "login/operatorLogin" : "login/enterpriseLogin";
+    const started = clock.now();
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.post(
+        `/portal/rest/${method}`,
+        { username: creds.username, password: creds.password },
+        method,
+      );
+      let retry: Retryable | undefined = res instanceof Retryable ? res : undefined;
+      if (!(res instanceof Retryable)) {
+        const cookies = readCookies(res.headers["set-cookie"]);
+        const session = cookies.get("velocloud.session");
+        if (session && (res.status === 200 || res.status === 302)) {
+          this.session = session;
+          this.opts.logger.debug({ loginType: creds.loginType }, "logged in to the VCO");
+          return;
+        }
+        retry = this.classifyStatus(res, method);
+        if (!retry) {
+          const reason =
+            cookies.get("velocloud.message") ?? `HTTP ${res.status} without a session cookie`;
+          throw new AuthError(
+            `login as ${creds.username} failed: ${reason}. Check VCO_USERNAME and VCO_PASSWORD` +
+              (creds.loginType === "enterprise"
+                ? " (operator accounts need VCO_LOGIN_TYPE=operator)"
+                : ""),
+          );
+        }
+      }
+      if (!retry) continue;
+      const delayMs = retry.penaltyMs ?? backoffDelay(attempt, this.random);
+      if (clock.now() - started + delayMs > retryBudgetMs) {
+        throw new TemporaryError(
+          `gave up logging in to the VCO (last: ${retry.reason}); the next run tries again`,
+        );
+      }
+      await this.pause(retry, delayMs);
+    }
+  }
+
+  /** Ends a password session. Best effort: the run's work is already saved. */
+  async logout(): Promise<void> {
+    if (!this.session) return;
+    const res = await this.post("/portal/rest/logout", {}, "logout");
+    this.session = undefined;
+    if (res instanceof Retryable)
+      this.opts.logger.debug(
+        { reason: res.reason },
+        "logout failed; the session will expire on its own",
+      );
+  }
+}
+
+const SESSION_EXPIRED = Symbol("session expired");
+
+function parseJson(text: unknown): unknown {
+  if (typeof text !== "string") return text ?? undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function readCookies(header: unknown): Map<string, string> {
+  const out = new Map<string, string>();
+  const lines = Array.isArray(header) ? header : typeof header === "string" ? [header] : [];
+  for (const line of lines) {
+    const first = String(line).split(";")[0] ?? "";
+    const eq = first.indexOf("=");
+    if (eq <= 0) continue;
+    const value = first.slice(eq + 1).trim();
+    let decoded = value;
+    try {
+      decoded = decodeURIComponent(value);
+    } catch {
+      /* keep it as sent */
+    }
+    if (decoded) out.set(first.slice(0, eq).trim(), decoded);
+  }
+  return out;
+}

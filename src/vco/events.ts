@@ -1,0 +1,88 @@
+import { ResponseShapeError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { iso } from "../time.js";
+import type { VcoClient } from "./client.js";
+import { eventsReplySchema, keyEvent, type KeyedEvent } from "./schemas.js";
+
+export const PAGE_LIMIT = 2048;
+const METHOD = "event/getEnterpriseEvents";
+
+export interface PageQuery {
+  enterpriseId: number;
+  /** Inclusive bounds, epoch ms. */
+  start: number;
+  end: number;
+}
+
+export interface EventPage {
+  /** Events new to this query, newest first as the VCO sent them. */
+  events: KeyedEvent[];
+  /** Events on the page that an earlier page of the same query already gave. */
+  repeats: number;
+  /** Whether the VCO said there is more after this page. */
+  more: boolean;
+}
+
+/**
+ * Pages of one query, newest first, as the VCO serves them. The caller decides when a page is
+ * safely written; this generator only walks.
+ *
+ * Newer VCOs hand back metaData.nextPageLink while `more` is true. Older ones say `more` with no
+ * link: then the only way on is to re-ask with interval.end moved back to the oldest eventTime seen
+ * and drop the repeats. Link-based pages can also repeat an event when new ones arrive mid-walk,
+ * so repeats are dropped either way.
+ */
+export async function* eventPages(
+  client: VcoClient,
+  query: PageQuery,
+  logger: Logger,
+): AsyncGenerator<EventPage, void, undefined> {
+  const seen = new Set<string>();
+  let end = query.end;
+  let link: string | undefined;
+  for (;;) {
+    const params = {
+      enterpriseId: query.enterpriseId,
+      interval: { start: query.start, end },
+      filter: { limit: PAGE_LIMIT },
+      ...(link ? { nextPageLink: link } : {}),
+    };
+    const reply = await client.call(METHOD, params, eventsReplySchema);
+    const events: KeyedEvent[] = [];
+    let repeats = 0;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const raw of reply.data) {
+      const keyed = keyEvent(raw);
+      if (typeof keyed === "string") throw new ResponseShapeError(METHOD, keyed);
+      if (keyed.time < oldest) oldest = keyed.time;
+      if (seen.has(keyed.key)) {
+        repeats++;
+        continue;
+      }
+      seen.add(keyed.key);
+      events.push(keyed);
+    }
+    const more = reply.metaData.more && reply.data.length > 0;
+    yield { events, repeats, more };
+    if (!more) return;
+
+    if (reply.metaData.nextPageLink) {
+      link = reply.metaData.nextPageLink;
+      continue;
+    }
+    link = undefined;
+    if (oldest < query.start) return;
+    if (oldest >= end) {
+      // A whole page inside one second: a server without links cannot page past it.
+      logger.warn(
+        { enterpriseId: query.enterpriseId, second: iso(end) },
+        "this VCO sends no nextPageLink and has more than one page of events in one second; " +
+          "events beyond the first page in that second cannot be fetched from it",
+      );
+      end = oldest - 1;
+    } else {
+      end = oldest;
+    }
+    if (end < query.start) return;
+  }
+}

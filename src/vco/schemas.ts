@@ -1,0 +1,58 @@
+import { z } from "zod";
+
+// Lenient about what the VCO adds, strict about what this tool relies on.
+
+export const rpcErrorSchema = z.object({
+  error: z.object({
+    code: z.number(),
+    message: z.string().default(""),
+    data: z.unknown().optional(),
+  }),
+});
+
+export const enterpriseSchema = z.looseObject({
+  id: z.number().int().positive(),
+  name: z.string().nullable().optional(),
+  logicalId: z.string().nullable().optional(),
+});
+export type Enterprise = { id: number; name: string; logicalId?: string | undefined };
+
+export const enterpriseListSchema = z.array(enterpriseSchema);
+
+export const eventsReplySchema = z.looseObject({
+  metaData: z.looseObject({
+    limit: z.number().int().nonnegative().optional(),
+    more: z.boolean(),
+    nextPageLink: z.string().nullable().optional(),
+  }),
+  data: z.array(z.unknown()),
+});
+export type EventsReply = z.infer<typeof eventsReplySchema>;
+
+/** An event exactly as the VCO sent it. Never rebuilt: it is written back out unchanged. */
+export type RawEvent = Record<string, unknown>;
+
+/** What the pipeline needs from each event; the raw object rides along untouched. */
+export interface KeyedEvent {
+  key: string;
+  time: number;
+  raw: RawEvent;
+}
+
+/**
+ * Classic events carry an integer `id`; VCO 6.2+ replaced it with a `logicalId` UUID. Ids are not
+ * assumed to increase. Returns a reason string when the event is unusable.
+ */
+export function keyEvent(raw: unknown): KeyedEvent | string {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    return "an event is not an object";
+  const e = raw as RawEvent;
+  const id = e.id ?? e.logicalId;
+  if (!(typeof id === "number" && Number.isFinite(id)) && !(typeof id === "string" && id !== "")) {
+    return "an event has neither an id nor a logicalId";
+  }
+  if (typeof e.eventTime !== "string") return `event ${String(id)} has no eventTime`;
+  const time = Date.parse(e.eventTime);
+  if (Number.isNaN(time)) return `event ${String(id)} has an unreadable eventTime "${e.eventTime}"`;
+  return { key: String(id), time, raw: e };
+}
