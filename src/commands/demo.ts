@@ -37,7 +37,7 @@ export async function demoCommand(o: DemoOptions): Promise<void> {
     }
     out(
       "\nEach fetch appends only what is new since the stored cursor.\n" +
-        ` \`npx vco-events status --data-dir ${path.relative(process.cwd(), dataDir) || "."}\` shows the cursor.\n` +
+        `Then \`npx vco-events status --data-dir ${shown(dataDir)}\` shows the cursor and last run.\n` +
         "For a real orchestrator, copy .env.example to .env, fill it in, and run `npx vco-events fetch`.\n",
     );
   } finally {
