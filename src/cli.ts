@@ -21,6 +21,22 @@ async function run(name: string, fn: () => Promise<unknown>): Promise<void> {
   }
 }
 
+/**
+ * SIGTERM (docker stop, the scheduler) or Ctrl-C: stop at the next safe point. Appends and commits
+ * are never cut short by this; a second signal exits at once, which is still safe (see Guarantees).
+ */
+function stopSignal(): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(sig === "SIGINT" ? 130 : 143);
+    process.stderr.write(`vco-events: ${sig} received; stopping at the next safe point\n`);
+    controller.abort();
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  return controller.signal;
+}
+
 const program = new Command("vco-events")
   .description(
     "Pull VeloCloud Orchestrator enterprise events into NDJSON files, every event exactly once",
@@ -41,7 +57,12 @@ program
   .action((o: { since?: string; dataDir?: string }) =>
     run("fetch", async () => {
       const { fetchCommand } = await import("./commands/fetch.js");
-      await fetchCommand({ env: process.env, since: o.since, dataDir: o.dataDir });
+      await fetchCommand({
+        env: process.env,
+        since: o.since,
+        dataDir: o.dataDir,
+        signal: stopSignal(),
+      });
     }),
   );
 

@@ -25,6 +25,11 @@ export class LockedError extends TemporaryError {
   override name = "LockedError";
 }
 
+/** The run was asked to stop (SIGTERM, SIGINT) and stopped at a safe point. */
+export class StoppedError extends TemporaryError {
+  override name = "StoppedError";
+}
+
 /** An HTTP status the VCO (or a proxy in front of it) answered with. */
 export class HttpError extends TemporaryError {
   override name = "HttpError";

@@ -20,6 +20,8 @@ export interface FetchOptions {
   clock?: Clock;
   logger?: Logger;
   http?: AxiosInstance;
+  /** Abort to stop at the next safe point (the CLI wires SIGTERM and SIGINT here). */
+  signal?: AbortSignal;
 }
 
 export interface FetchSummary {
@@ -64,6 +66,7 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
     logger,
     maxInFlight: config.maxInFlight,
     retryBudgetMs: config.retryBudgetMs,
+    signal: opts.signal,
   });
   const started = clock.now();
   try {

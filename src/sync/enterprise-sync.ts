@@ -120,6 +120,7 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
       seen.prune(state.cursor - o.overlapMs);
       await commit(mark);
       log.debug({ sliceEnd: iso(slice.end), written, pages: slice.pages }, "slice committed");
+      o.client.throwIfStopped();
     }
     state.lastRun = runRecord(startedAt, clock.now(), true, totals);
     state.lastSuccessAt = iso(clock.now());

@@ -6,6 +6,7 @@ import {
   ConfigError,
   HttpError,
   ResponseShapeError,
+  StoppedError,
   TemporaryError,
   VcoError,
 } from "../errors.js";
@@ -24,6 +25,8 @@ export interface ClientOptions {
   /** Give up on a call once it has been failing for this long (exit 75; the next run resumes). */
   retryBudgetMs: number;
   random?: () => number;
+  /** Aborting stops new requests and cancels the ones in flight; nothing half-done is kept. */
+  signal?: AbortSignal | undefined;
 }
 
 /** A failed attempt that is worth repeating after `delayMs`. */
@@ -50,7 +53,10 @@ export class VcoClient {
   private readonly random: () => number;
 
   constructor(private readonly opts: ClientOptions) {
-    this.gate = new RequestGate(opts.maxInFlight, opts.clock);
+    // Waits (backoff, 429 penalties) end early when the run is told to stop.
+    const { signal } = opts;
+    if (signal) opts = this.opts = { ...opts, clock: interruptible(opts.clock, signal) };
+    this.gate = new RequestGate(opts.maxInFlight, opts.clock, signal);
     this.random = opts.random ?? Math.random;
   }
 
@@ -110,6 +116,7 @@ export class VcoClient {
         "VCO request failed; retrying",
       );
       await this.pause(outcome, delayMs);
+      this.throwIfStopped();
     }
   }
 
@@ -142,6 +149,14 @@ export class VcoClient {
   private async pause(outcome: Retryable, delayMs: number): Promise<void> {
     if (outcome.penaltyMs !== undefined) this.gate.penalize(this.opts.clock.now() + delayMs);
     else await this.opts.clock.sleep(delayMs);
+  }
+
+  throwIfStopped(): void {
+    if (this.opts.signal?.aborted) {
+      throw new StoppedError(
+        "stopped on request at a safe point; the next run resumes from the last commit",
+      );
+    }
   }
 
   /** Statuses that decide the outcome before the body is read. */
@@ -177,12 +192,15 @@ export class VcoClient {
     const creds = this.opts.credentials;
     if (creds.kind === "token") headers.Authorization = `Token ${creds.token}`;
     else if (this.session) headers.Cookie = `velocloud.session=${this.session}`;
+    const { signal } = this.opts;
     try {
       return await this.gate.run(async () => {
+        this.throwIfStopped();
         this.requests++;
-        return this.opts.http.post<string>(url, params, { headers });
+        return this.opts.http.post<string>(url, params, { headers, ...(signal ? { signal } : {}) });
       });
     } catch (err) {
+      this.throwIfStopped();
       return this.networkFailure(err, method);
     }
   }
@@ -275,6 +293,23 @@ export class VcoClient {
 }
 
 const SESSION_EXPIRED = Symbol("session expired");
+
+function interruptible(clock: Clock, signal: AbortSignal): Clock {
+  return {
+    now: () => clock.now(),
+    sleep: (ms) =>
+      signal.aborted
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const done = () => {
+              signal.removeEventListener("abort", done);
+              resolve();
+            };
+            signal.addEventListener("abort", done);
+            void clock.sleep(ms).then(done);
+          }),
+  };
+}
 
 function parseJson(text: unknown): unknown {
   if (typeof text !== "string") return text ?? undefined;

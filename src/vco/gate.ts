@@ -12,6 +12,7 @@ export class RequestGate {
   constructor(
     private readonly maxInFlight: number,
     private readonly clock: Clock,
+    private readonly signal?: AbortSignal,
   ) {}
 
   penalize(untilMs: number): void {
@@ -25,7 +26,11 @@ export class RequestGate {
       this.inFlight++;
     }
     try {
-      for (let now = this.clock.now(); now < this.pausedUntil; now = this.clock.now()) {
+      for (
+        let now = this.clock.now();
+        now < this.pausedUntil && !this.signal?.aborted;
+        now = this.clock.now()
+      ) {
         await this.clock.sleep(this.pausedUntil - now);
       }
       return await fn();
