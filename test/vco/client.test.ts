@@ -1,0 +1,236 @@
+import assert from "node:assert/strict";
+import { Writable } from "node:stream";
+import { describe, it } from "node:test";
+import type { Credentials } from "../../src/config.js";
+import { AuthError, TemporaryError } from "../../src/errors.js";
+import { createLogger } from "../../src/logger.js";
+import { VcoClient } from "../../src/vco/client.js";
+import { eventPages } from "../../src/vco/events.js";
+import { createHttp } from "../../src/vco/http.js";
+import { enterpriseSchema } from "../../src/vco/schemas.js";
+import { FakeClock } from "../helpers/fake-clock.js";
+import { PASSWORD, startSim, TOKEN, USER } from "../helpers/sim.js";
+import type { Simulator } from "../../src/simulator/server.js";
+
+/** Collects log output so tests can read it (and look for secrets in it). */
+function memoryLog() {
+  let text = "";
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      text += String(chunk);
+      cb();
+    },
+  });
+  return { logger: createLogger("trace", stream), text: () => text };
+}
+
+function client(
+  sim: Simulator,
+  clock: FakeClock,
+  credentials: Credentials = { kind: "token", token: TOKEN },
+  budgetMs = 120_000,
+) {
+  const log = memoryLog();
+  const c = new VcoClient({
+    http: createHttp({ baseUrl: sim.baseUrl, timeoutMs: 2000 }),
+    credentials,
+    clock,
+    logger: log.logger,
+    maxInFlight: 3,
+    retryBudgetMs: budgetMs,
+    random: () => 0.5,
+  });
+  return { c, log };
+}
+
+const password: Credentials = {
+  kind: "password",
+  username: USER,
+  password: PASSWORD,
+  loginType: "enterprise",
+};
+
+describe("VcoClient against the simulator", () => {
+  it("sends the token and validates the reply", async () => {
+    const clock = new FakeClock();
+    const sim = await startSim({ now: () => clock.now() });
+    const { c } = client(sim, clock);
+    const e = await c.call("enterprise/getEnterprise", {}, enterpriseSchema);
+    assert.equal(e.id, 1);
+    assert.equal(e.name, "ACME Corp");
+  });
+
+  it("treats an HTTP 200 tokenError as an invalid token, and never logs the token", async () => {
+    const clock = new FakeClock();
+    const sim = await startSim({ now: () => clock.now() });
+    const { c, log } = client(sim, clock, { kind: "token", token: "canary-token-XYZ" });
+    await assert.rejects(c.call("enterprise/getEnterprise", {}, enterpriseSchema), (e: unknown) => {
+      assert.ok(e instanceof AuthError);
+      assert.match(e.message, /invalid or expired/);
+      assert.ok(!JSON.stringify(e).includes("canary") && !String(e.stack).includes("canary"));
+      return true;
+    });
+    assert.ok(!log.text().includes("canary"));
+  });
+
+  it("sits out a 429 for the documented 5 s, or for Retry-After when sent", async () => {
+    for (const [retryAfterHeader, expected] of [
+      [false, 5000],
+      [true, 2000],
+    ] as const) {
+      const clock = new FakeClock();
+      const sim = await startSim({
+        now: () => clock.now(),
+        retryAfterHeader,
+        rateLimit: { requestsPerWindow: 1, windowMs: 2000, penaltyMs: 2000 },
+      });
+      const { c } = client(sim, clock);
+      await c.call("enterprise/getEnterprise", {}, enterpriseSchema);
+      await c.call("enterprise/getEnterprise", {}, enterpriseSchema);
+      assert.equal(sim.log.filter((l) => l.status === 429).length, 1);
+      assert.deepEqual(clock.sleeps, [expected]);
+    }
+  });
+
+  it("retries 5xx (with HTML bodies), resets and cut-off replies, with backoff", async () => {
+    for (const fault of [
+      "serverError",
+      "badGateway",
+      "unavailable",
+      "reset",
+      "truncate",
+    ] as const) {
+      const clock = new FakeClock();
+      const sim = await startSim({ now: () => clock.now() });
+      sim.faults = { ...sim.faults, [fault]: 1 };
+      const { c } = client(sim, clock);
+      const call = c.call("enterprise/getEnterprise", {}, enterpriseSchema);
+      // Let a few attempts fail, then heal the server.
+      while (clock.sleeps.length < 3) await new Promise((r) => setTimeout(r, 5));
+      sim.faults = { ...sim.faults, [fault]: 0 };
+      assert.equal((await call).id, 1, fault);
+      assert.deepEqual(clock.sleeps.slice(0, 3), [500, 1000, 2000], fault);
+    }
+  });
+
+  it("gives up after the retry budget with a temporary error", async () => {
+    const clock = new FakeClock();
+    const sim = await startSim({ now: () => clock.now() });
+    sim.faults = { ...sim.faults, unavailable: 1 };
+    const { c } = client(sim, clock, undefined, 20_000);
+    await assert.rejects(c.call("enterprise/getEnterprise", {}, enterpriseSchema), (e: unknown) => {
+      assert.ok(e instanceof TemporaryError);
+      assert.match(e.message, /gave up .* HTTP 503.*next run resumes/);
+      return true;
+    });
+    assert.ok(clock.now() - Date.parse("2024-05-01T12:00:00Z") <= 20_000);
+  });
+
+  it("times out a server that never answers, and retries", async () => {
+    const clock = new FakeClock();
+    const sim = await startSim({ now: () => clock.now() });
+    sim.faults = { ...sim.faults, hang: 1 };
+    const log = memoryLog();
+    const c = new VcoClient({
+      http: createHttp({ baseUrl: sim.baseUrl, timeoutMs: 200 }),
+      credentials: { kind: "token", token: TOKEN },
+      clock,
+      logger: log.logger,
+      maxInFlight: 3,
+      retryBudgetMs: 60_000,
+    });
+    const call = c.call("enterprise/getEnterprise", {}, enterpriseSchema);
+    while (clock.sleeps.length < 1) await new Promise((r) => setTimeout(r, 20));
+    sim.faults = { ...sim.faults, hang: 0 };
+    assert.equal((await call).id, 1);
+    assert.match(log.text(), /no reply in time/);
+  });
+
+  it("logs in with a password, logs in again when the session expires, and logs out", async () => {
+    const clock = new FakeClock();
+    const sim = await startSim({ now: () => clock.now() });
+    const { c, log } = client(sim, clock, password);
+    await c.call("enterprise/getEnterprise", {}, enterpriseSchema);
+    sim.expireSessions();
+    await c.call("enterprise/getEnterprise", {}, enterpriseSchema);
+    assert.equal(sim.count("login/enterpriseLogin"), 2);
+    await c.logout();
+    assert.equal(sim.count("logout"), 1);
+    assert.ok(
+      [...sim.sessions.values()].every((s) => s.expiresAt <= clock.now()),
+      "no live session left",
+    );
+    const text = log.text();
+    assert.ok(!text.includes(PASSWORD), "password never logged");
+    for (const sid of sim.sessions.keys()) assert.ok(!text.includes(sid));
+  });
+
+  it("reports the VCO's reason for a failed login (HTTP 302 + velocloud.message)", async () => {
+    const clock = new FakeClock();
+    const sim = await startSim({ now: () => clock.now() });
+    const { c } = client(sim, clock, { ...password, password: "wrong" } as Credentials);
+    await assert.rejects(
+      c.call("enterprise/getEnterprise", {}, enterpriseSchema),
+      /login as admin@acme.example failed: Invalid username or password/,
+    );
+  });
+
+  it("accepts a login that answers 302 with a session cookie", async () => {
+    const clock = new FakeClock();
+    const sim = await startSim({ now: () => clock.now(), loginSuccessStatus: 302 });
+    const { c } = client(sim, clock, password);
+    assert.equal((await c.call("enterprise/getEnterprise", {}, enterpriseSchema)).id, 1);
+  });
+
+  it("turns a wrong-shaped reply into a shape error", async () => {
+    const clock = new FakeClock();
+    const sim = await startSim({ now: () => clock.now() });
+    sim.faults = { ...sim.faults, wrongShape: 1 };
+    const { c } = client(sim, clock);
+    await assert.rejects(
+      c.call("enterprise/getEnterprise", {}, enterpriseSchema),
+      /unexpected reply from enterprise\/getEnterprise/,
+    );
+  });
+});
+
+describe("eventPages", () => {
+  it("follows nextPageLink, newest first, until more is false", async () => {
+    const clock = new FakeClock(Date.now());
+    const sim = await startSim({ now: () => clock.now() });
+    sim.enterprises.get(1)!.store.addSpread(5000, clock.now() - 3_600_000, clock.now() - 1000);
+    const { c, log } = client(sim, clock);
+    const pages = [];
+    for await (const p of eventPages(
+      c,
+      { enterpriseId: 1, start: clock.now() - 7_200_000, end: clock.now() },
+      log.logger,
+    ))
+      pages.push(p);
+    assert.deepEqual(
+      pages.map((p) => p.events.length),
+      [2048, 2048, 904],
+    );
+    assert.ok(pages[0]!.events[0]!.time >= pages[2]!.events[0]!.time, "newest first");
+  });
+
+  it("pages a legacy VCO by narrowing the interval, and warns where a second holds more than a page", async () => {
+    const clock = new FakeClock(Date.now());
+    const sim = await startSim({ now: () => clock.now(), legacyPaging: true });
+    const store = sim.enterprises.get(1)!.store;
+    const burst = Math.floor((clock.now() - 60_000) / 1000) * 1000;
+    for (let i = 0; i < 2100; i++) store.add(burst);
+    store.addSpread(3000, clock.now() - 3_600_000, burst - 1000);
+    const { c, log } = client(sim, clock);
+    const keys = new Set<string>();
+    for await (const p of eventPages(
+      c,
+      { enterpriseId: 1, start: clock.now() - 7_200_000, end: clock.now() },
+      log.logger,
+    )) {
+      for (const e of p.events) keys.add(e.key);
+    }
+    assert.equal(keys.size, 3000 + 2048, "everything but what no legacy client can reach");
+    assert.match(log.text(), /more than one page of events in one second/);
+  });
+});
