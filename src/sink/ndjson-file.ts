@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import fsp from "node:fs/promises";
 import readline from "node:readline";
@@ -9,7 +10,11 @@ import { storageError } from "../store/storage-error.js";
 export interface FileMark {
   ino: number;
   size: number;
+  /** Hash of the bytes just before `size`: tells "same file, grown" from "emptied, then refilled". */
+  tail?: string | undefined;
 }
+
+const TAIL_BYTES = 64;
 
 /** Keys and times of events found in the file that the saved state does not know about. */
 export interface Recovered {
@@ -49,7 +54,7 @@ export class NdjsonFile {
         await this.fh.sync();
       }
       const st = await this.fh.stat();
-      return { ino: st.ino, size: st.size };
+      return { ino: st.ino, size: st.size, tail: await tailHash(this.fh, st.size) };
     } catch (err) {
       throw storageError(err, `cannot write ${this.path}`);
     }
@@ -99,12 +104,17 @@ async function openAppend(file: string): Promise<fsp.FileHandle> {
  * Bring the data file and the saved state back in line after a crash. Lines appended after the
  * last commit are complete events and stay (a log shipper may already have read them): their keys
  * are returned so they are not written again. A partial last line is cut off.
+ *
+ * When the file is not the one committed (rotated away, emptied by copytruncate, replaced, or the
+ * state is lost) the whole file is read, since any line in it may have been written after the
+ * commit. Only keys at or after `keepFrom` are kept: older ones are behind every future query.
  */
 export async function reconcile(
   dataDir: string,
   folder: string,
   committed: FileMark | null,
-  windowMs: number,
+  keepFrom: number | null,
+  overlapMs: number,
 ): Promise<Recovered> {
   const file = inside(dataDir, folder, EVENTS_FILE);
   let st: fs.Stats;
@@ -119,30 +129,56 @@ export async function reconcile(
   if (st.isSymbolicLink() || !st.isFile()) {
     throw new StorageError(`${file} is not a plain file (a symbolic link?); move it away`);
   }
-  if (committed && st.ino !== committed.ino) {
-    return { events: [], cutBytes: await cutPartialTail(file, st.size), change: "rotated" };
+  let from = 0;
+  let change: Recovered["change"] = "unknown";
+  if (committed) {
+    const same =
+      st.ino === committed.ino && st.size >= committed.size && (await sameTail(file, committed));
+    if (same) {
+      if (st.size === committed.size) return { events: [], cutBytes: 0, change: "none" };
+      from = committed.size;
+      change = "grown";
+    } else {
+      change = st.ino === committed.ino ? "truncated" : "rotated";
+    }
   }
-  if (committed && st.size < committed.size)
-    return { events: [], cutBytes: 0, change: "truncated" };
-  if (committed && st.size === committed.size) return { events: [], cutBytes: 0, change: "none" };
-  const from = committed?.size ?? 0;
-  // Without a commit to go by (state lost, or a file from another tool) the whole file is read,
-  // keeping only the newest `windowMs` of events: enough to rebuild the cursor and dedupe window.
-  const events = await scanLines(file, from, committed ? Number.POSITIVE_INFINITY : windowMs);
+  const events = await scanLines(file, from, keepFrom, overlapMs);
   const cutBytes = await cutPartialTail(file, st.size);
-  return { events, cutBytes, change: committed ? "grown" : "unknown" };
+  return { events, cutBytes, change };
 }
 
-/** [key, eventTime] of complete lines from byte `from` on, streamed, within windowMs of the newest. */
+async function tailHash(fh: fsp.FileHandle, size: number): Promise<string> {
+  const len = Math.min(size, TAIL_BYTES);
+  const buf = Buffer.alloc(len);
+  await fh.read(buf, 0, len, size - len);
+  return createHash("sha256").update(buf).digest("hex").slice(0, 16);
+}
+
+async function sameTail(file: string, committed: FileMark): Promise<boolean> {
+  if (committed.tail === undefined) return true;
+  const fh = await fsp.open(file, "r");
+  try {
+    return (await tailHash(fh, committed.size)) === committed.tail;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * [key, eventTime] of complete lines from byte `from` on, streamed. Keeps those at or after
+ * `keepFrom`, or, when that is unknown, within `windowMs` of the newest line.
+ */
 async function scanLines(
   file: string,
   from: number,
+  keepFrom: number | null,
   windowMs: number,
 ): Promise<Array<[string, number]>> {
   let out: Array<[string, number]> = [];
   let newest = Number.NEGATIVE_INFINITY;
   let pruneAt = 50_000;
-  const prune = () => (out = out.filter(([, t]) => t >= newest - windowMs));
+  const threshold = () => keepFrom ?? newest - windowMs;
+  const prune = () => (out = out.filter(([, t]) => t >= threshold()));
   const input = fs.createReadStream(file, { start: from, encoding: "utf8" });
   const lines = readline.createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   for await (const line of lines) {

@@ -29,7 +29,7 @@ export const stateSchema = z.object({
   /** Keys and times of events written with eventTime >= cursor - overlap: the dedupe window. */
   seen: z.array(z.tuple([z.string(), z.number()])),
   /** What the data file looked like when the cursor was last committed. */
-  file: z.object({ ino: z.number(), size: z.number() }).nullable(),
+  file: z.object({ ino: z.number(), size: z.number(), tail: z.string().optional() }).nullable(),
   lastRun: runSchema.nullable(),
   lastSuccessAt: z.string().nullable(),
   lastError: z.object({ at: z.string(), message: z.string() }).nullable(),

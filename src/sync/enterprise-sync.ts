@@ -51,10 +51,12 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
 
   const seen = new SeenWindow(saved?.seen ?? []);
   let cursor = saved?.cursor ?? null;
+  const keepFrom = cursor === null ? null : cursor - o.overlapMs;
   const recovered = await reconcile(
     o.dataDir,
     saved?.folder ?? o.folder,
     saved?.file ?? null,
+    keepFrom,
     o.overlapMs,
   );
   for (const [key, time] of recovered.events) seen.add(key, time);
@@ -150,9 +152,9 @@ function describeChange(change: string): string {
       return "events.json has lines written after the last commit (an interrupted run); keeping them";
     case "rotated":
     case "missing":
-      return "events.json was rotated or removed since the last run; starting a new one";
+      return "events.json was rotated or removed since the last run; continuing in a new one";
     case "truncated":
-      return "events.json was truncated since the last run (copytruncate?); appending from here";
+      return "events.json was emptied or rewritten since the last run (copytruncate?); appending to it";
     default:
       return "events.json changed since the last run";
   }
