@@ -26,7 +26,7 @@ export interface Recovered {
   change: "none" | "grown" | "rotated" | "truncated" | "missing" | "unknown";
 }
 
-const { O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW } = fs.constants;
+const { O_RDWR, O_APPEND, O_CREAT, O_NOFOLLOW } = fs.constants;
 
 /**
  * The enterprise's events.json, opened for appending. Lines are written whole and fsynced before
@@ -94,7 +94,7 @@ async function ensureFolder(dir: string): Promise<void> {
 
 async function openAppend(file: string): Promise<fsp.FileHandle> {
   try {
-    return await fsp.open(file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0o640);
+    return await fsp.open(file, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW, 0o640);
   } catch (err) {
     throw storageError(err, `cannot open ${file}`);
   }
