@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // Wiring only: each command lives in commands/<name>.ts and is loaded when it is used, so a cron
 // run of `fetch` never pays for the simulator, and `status` never loads the HTTP stack.
+import module from "node:module";
 import { Command, Option } from "commander";
 import { config as loadDotenv } from "dotenv";
 import { readFileSync } from "node:fs";
+
+// Node 22+ keeps compiled code between runs (the container runs Node 24); Node 20 has no such cache.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;

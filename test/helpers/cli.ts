@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-export const CLI = fileURLToPath(new URL("../../src/cli.js", import.meta.url));
+/** The bundled bin that `npx vco-events` runs, not the tsc output. */
+export const CLI = fileURLToPath(new URL("../../bin/cli.js", import.meta.url));
 
 export interface CliResult {
   code: number | null;
