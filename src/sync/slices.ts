@@ -2,7 +2,13 @@ import type { Logger } from "../logger.js";
 import type { VcoClient } from "../vco/client.js";
 import { eventPages, type EventPage } from "../vco/events.js";
 import type { KeyedEvent } from "../vco/schemas.js";
-import { nextSliceMs, planFromProbe } from "./slicing.js";
+import {
+  MAX_PER_SLICE,
+  MIN_SLICE_MS,
+  nextSliceMs,
+  planFromProbe,
+  TARGET_PER_SLICE,
+} from "./slicing.js";
 
 export interface Slice {
   start: number;
@@ -37,25 +43,66 @@ export async function* walkSlices(
   }
   const oldest = firstPage.events.reduce((t, e) => Math.min(t, e.time), end);
   const plan = planFromProbe(start, end, oldest);
+  let sliceMs: number;
   if (plan.oneSlice) {
-    const pages = [firstPage];
-    for await (const page of probe) pages.push(page);
-    yield toSlice(start, end, pages);
-    return;
+    const whole = await collect(probe, [firstPage]);
+    if (whole.complete) {
+      yield toSlice(start, end, whole.pages);
+      return;
+    }
+    // The estimate was wrong (the backlog is denser further back): slice by what was seen.
+    sliceMs = sliceFromDensity(whole.pages, end);
+  } else {
+    await probe.return();
+    sliceMs = plan.sliceMs;
   }
-  await probe.return();
-  logger.debug({ enterpriseId, sliceMs: plan.sliceMs }, "large backlog: walking it in slices");
-  let sliceMs = plan.sliceMs;
+  logger.debug({ enterpriseId, sliceMs }, "large backlog: walking it in slices");
   for (let a = start; a <= end;) {
     const b = Math.min(a + sliceMs - 1, end);
-    const pages: EventPage[] = [];
-    for await (const page of eventPages(client, { enterpriseId, start: a, end: b }, logger))
-      pages.push(page);
-    const slice = toSlice(a, b, pages);
+    const splittable = b - a + 1 > MIN_SLICE_MS;
+    const query = eventPages(client, { enterpriseId, start: a, end: b }, logger);
+    const got = await collect(query, [], splittable ? MAX_PER_SLICE : Number.POSITIVE_INFINITY);
+    if (!got.complete) {
+      // A burst denser than the last slice suggested: try again with a shorter slice.
+      sliceMs = Math.max(MIN_SLICE_MS, Math.floor((b - a + 1) / 4));
+      continue;
+    }
+    const slice = toSlice(a, b, got.pages);
     yield slice;
     a = b + 1;
     sliceMs = nextSliceMs(b - slice.start + 1, slice.events.length, end - a + 1);
   }
+}
+
+/**
+ * All pages of a query, unless they pass `cap` events: then stop early, so memory stays bounded.
+ * A one-second slice is taken whole whatever it holds: it cannot be split further.
+ */
+async function collect(
+  pages: AsyncGenerator<EventPage, void, undefined>,
+  got: EventPage[] = [],
+  cap = MAX_PER_SLICE,
+): Promise<{ pages: EventPage[]; complete: boolean }> {
+  let count = got.reduce((n, p) => n + p.events.length, 0);
+  for await (const page of pages) {
+    got.push(page);
+    count += page.events.length;
+    if (count > cap && page.more) {
+      await pages.return();
+      return { pages: got, complete: false };
+    }
+  }
+  return { pages: got, complete: true };
+}
+
+function sliceFromDensity(pages: EventPage[], end: number): number {
+  let count = 0;
+  let oldest = end;
+  for (const p of pages) for (const e of p.events) (count++, (oldest = Math.min(oldest, e.time)));
+  return Math.max(
+    MIN_SLICE_MS,
+    Math.floor((TARGET_PER_SLICE * Math.max(end - oldest, 1)) / Math.max(count, 1)),
+  );
 }
 
 function toSlice(start: number, end: number, pages: EventPage[]): Slice {

@@ -6,7 +6,9 @@ import { PAGE_LIMIT } from "../vco/events.js";
  * most one slice of progress. Eight full pages keep the partial last page of each slice cheap.
  */
 export const TARGET_PER_SLICE = 8 * PAGE_LIMIT;
-const MIN_SLICE_MS = 1_000;
+/** A slice that turns out to hold more than this is abandoned and walked in shorter slices. */
+export const MAX_PER_SLICE = 2 * TARGET_PER_SLICE;
+export const MIN_SLICE_MS = 1_000;
 
 /**
  * From the newest page of the whole window: does the window fit in one slice, and if not, how long
