@@ -143,6 +143,24 @@ program
     }),
   );
 
+program
+  .command("schedule")
+  .description(
+    "run the jobs of a crontab file on their schedule, one run at a time (the container's main process)",
+  )
+  .option(
+    "--crontab <file>",
+    "lines of <5 cron fields> <command> (default: VCO_CRONTAB, ./crontab; VCO_SCHEDULE overrides the times)",
+  )
+  .option("--run-on-start", "also run each job once right away (default: VCO_RUN_ON_START, false)")
+  .option("--no-run-on-start", "wait for the first scheduled time")
+  .action((o: { crontab?: string; runOnStart?: boolean }) =>
+    run("schedule", async () => {
+      const { scheduleCommand } = await import("./commands/schedule.js");
+      await scheduleCommand({ env: process.env, crontab: o.crontab, runOnStart: o.runOnStart });
+    }),
+  );
+
 // .env in the working directory; variables already set in the environment win.
 loadDotenv({ quiet: true });
 await program.parseAsync(process.argv);
