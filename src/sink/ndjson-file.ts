@@ -3,7 +3,7 @@ import fs from "node:fs";
 import fsp from "node:fs/promises";
 import readline from "node:readline";
 import { StorageError } from "../errors.js";
-import { keyEvent } from "../vco/schemas.js";
+import { eventKey } from "../vco/schemas.js";
 import { EVENTS_FILE, inside } from "../store/paths.js";
 import { storageError } from "../store/storage-error.js";
 
@@ -50,7 +50,15 @@ export class NdjsonFile {
     await this.followRotation();
     try {
       if (text.length > 0) {
-        await this.fh.write(text, null, "utf8");
+        // One write(2) may write less than asked (a disk filling up) without an error: go on until
+        // all is written, so a full disk fails here instead of committing a short slice.
+        const buf = Buffer.from(text, "utf8");
+        for (let off = 0; off < buf.length;) {
+          const { bytesWritten } = await this.fh.write(buf, off, buf.length - off, null);
+          if (bytesWritten === 0)
+            throw Object.assign(new Error("no space written"), { code: "ENOSPC" });
+          off += bytesWritten;
+        }
         await this.fh.sync();
       }
       const st = await this.fh.stat();
@@ -184,7 +192,7 @@ async function scanLines(
   for await (const line of lines) {
     if (!line.trim()) continue;
     try {
-      const keyed = keyEvent(JSON.parse(line));
+      const keyed = eventKey(JSON.parse(line));
       if (typeof keyed === "string") continue;
       out.push([keyed.key, keyed.time]);
       if (keyed.time > newest) newest = keyed.time;

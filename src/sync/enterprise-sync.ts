@@ -87,8 +87,9 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
     enterpriseName: enterprise.name,
     folder: o.folder,
     cursor,
-    seen: [],
-    file: null,
+    // Until this run commits, the state on disk stays the last committed one.
+    seen: saved?.seen ?? [],
+    file: saved?.file ?? null,
     lastRun: saved?.lastRun ?? null,
     lastSuccessAt: saved?.lastSuccessAt ?? null,
     lastError: saved?.lastError ?? null,
@@ -107,10 +108,12 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
     for await (const slice of walkSlices(o.client, enterprise.id, start, end, log)) {
       let text = "";
       let written = 0;
+      // Only keys the next query can reach again need remembering.
+      const keepFrom = slice.end - o.overlapMs;
       for (const e of slice.events) {
         if (seen.has(e.key)) continue;
-        seen.add(e.key, e.time);
-        text += `${JSON.stringify(e.raw)}\n`;
+        if (e.time >= keepFrom) seen.add(e.key, e.time);
+        text += `${e.line}\n`;
         written++;
       }
       const mark = await file.append(text);
@@ -137,8 +140,10 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
     const message = describeError(err);
     state.lastRun = runRecord(startedAt, clock.now(), false, totals, message);
     state.lastError = { at: iso(clock.now()), message };
-    // Best effort: the cursor in this state is the last committed one, so saving it moves nothing.
-    await commit(await file.mark()).catch(() => {});
+    // Best effort, and only the run record: the cursor, dedupe window and file mark stay as last
+    // committed. A failed append (disk full) can leave part of a slice in the file; marking the file
+    // now would hide that tail from the next start's reconcile, and the window would name unwritten keys.
+    await saveState(o.dataDir, state).catch(() => {});
     log.error({ ...totals, error: message }, `enterprise ${enterprise.name}: run failed`);
     return { ...result(state, totals), error: err };
   } finally {

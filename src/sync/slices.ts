@@ -63,8 +63,11 @@ export async function* walkSlices(
     const query = eventPages(client, { enterpriseId, start: a, end: b }, logger);
     const got = await collect(query, [], splittable ? MAX_PER_SLICE : Number.POSITIVE_INFINITY);
     if (!got.complete) {
-      // A burst denser than the last slice suggested: try again with a shorter slice.
-      sliceMs = Math.max(MIN_SLICE_MS, Math.floor((b - a + 1) / 4));
+      // A burst denser than the last slice suggested: try again, sized by what was seen of it.
+      sliceMs = Math.min(
+        sliceFromDensity(got.pages, b),
+        Math.max(MIN_SLICE_MS, Math.floor((b - a + 1) / 2)),
+      );
       continue;
     }
     const slice = toSlice(a, b, got.pages);

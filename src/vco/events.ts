@@ -2,7 +2,7 @@ import { ResponseShapeError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { iso } from "../time.js";
 import type { VcoClient } from "./client.js";
-import { eventsReplySchema, keyEvent, type KeyedEvent } from "./schemas.js";
+import { eventKey, eventsReplySchema, type EventsReply, type KeyedEvent } from "./schemas.js";
 
 export const PAGE_LIMIT = 2048;
 const METHOD = "event/getEnterpriseEvents";
@@ -38,51 +38,59 @@ export async function* eventPages(
   logger: Logger,
 ): AsyncGenerator<EventPage, void, undefined> {
   const seen = new Set<string>();
+  const ask = (end: number, link?: string) =>
+    client.call(
+      METHOD,
+      {
+        enterpriseId: query.enterpriseId,
+        interval: { start: query.start, end },
+        filter: { limit: PAGE_LIMIT },
+        ...(link ? { nextPageLink: link } : {}),
+      },
+      eventsReplySchema,
+    );
   let end = query.end;
-  let link: string | undefined;
-  for (;;) {
-    const params = {
-      enterpriseId: query.enterpriseId,
-      interval: { start: query.start, end },
-      filter: { limit: PAGE_LIMIT },
-      ...(link ? { nextPageLink: link } : {}),
-    };
-    const reply = await client.call(METHOD, params, eventsReplySchema);
-    const events: KeyedEvent[] = [];
-    let repeats = 0;
-    let oldest = Number.POSITIVE_INFINITY;
-    for (const raw of reply.data) {
-      const keyed = keyEvent(raw);
-      if (typeof keyed === "string") throw new ResponseShapeError(METHOD, keyed);
-      if (keyed.time < oldest) oldest = keyed.time;
-      if (seen.has(keyed.key)) {
-        repeats++;
-        continue;
+  let pending: Promise<EventsReply> | undefined = ask(end);
+  try {
+    while (pending) {
+      const reply = await pending;
+      pending = undefined;
+      const events: KeyedEvent[] = [];
+      let repeats = 0;
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const raw of reply.data) {
+        const keyed = eventKey(raw);
+        if (typeof keyed === "string") throw new ResponseShapeError(METHOD, keyed);
+        if (keyed.time < oldest) oldest = keyed.time;
+        if (seen.has(keyed.key)) {
+          repeats++;
+          continue;
+        }
+        seen.add(keyed.key);
+        events.push({ key: keyed.key, time: keyed.time, line: JSON.stringify(raw) });
       }
-      seen.add(keyed.key);
-      events.push(keyed);
+      const more = reply.metaData.more && reply.data.length > 0;
+      if (more && reply.metaData.nextPageLink) {
+        // Ask for the next page now: the VCO renders it while the caller handles this one.
+        pending = ask(end, reply.metaData.nextPageLink);
+      } else if (more && oldest >= query.start) {
+        if (oldest >= end) {
+          // A whole page inside one second: a server without links cannot page past it.
+          logger.warn(
+            { enterpriseId: query.enterpriseId, second: iso(end) },
+            "this VCO sends no nextPageLink and has more than one page of events in one second; " +
+              "events beyond the first page in that second cannot be fetched from it",
+          );
+          end = oldest - 1;
+        } else {
+          end = oldest;
+        }
+        if (end >= query.start) pending = ask(end);
+      }
+      yield { events, repeats, more };
     }
-    const more = reply.metaData.more && reply.data.length > 0;
-    yield { events, repeats, more };
-    if (!more) return;
-
-    if (reply.metaData.nextPageLink) {
-      link = reply.metaData.nextPageLink;
-      continue;
-    }
-    link = undefined;
-    if (oldest < query.start) return;
-    if (oldest >= end) {
-      // A whole page inside one second: a server without links cannot page past it.
-      logger.warn(
-        { enterpriseId: query.enterpriseId, second: iso(end) },
-        "this VCO sends no nextPageLink and has more than one page of events in one second; " +
-          "events beyond the first page in that second cannot be fetched from it",
-      );
-      end = oldest - 1;
-    } else {
-      end = oldest;
-    }
-    if (end < query.start) return;
+  } finally {
+    // Abandoned early (the caller stopped): the prefetched page is not needed.
+    pending?.catch(() => {});
   }
 }
