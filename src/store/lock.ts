@@ -13,6 +13,8 @@ interface Holder {
   pid: number;
   host: string;
   bootId: string;
+  /** The pid namespace: a container on the host network shares the hostname but not the pids. */
+  pidNs?: string;
   procStart: string;
   nonce: string;
   since: string;
@@ -34,6 +36,7 @@ export function acquireLock(dir: string): Lock {
     pid: process.pid,
     host: os.hostname(),
     bootId: bootId(),
+    pidNs: pidNamespace(),
     procStart: procStart(process.pid),
     nonce: randomUUID(),
     since: new Date().toISOString(),
@@ -84,7 +87,7 @@ function holdLock(file: string, me: Holder): Lock {
 }
 
 function isStale(file: string, holder: Holder, me: Holder): boolean {
-  if (holder.host === me.host && holder.bootId === me.bootId) {
+  if (holder.host === me.host && holder.bootId === me.bootId && holder.pidNs === me.pidNs) {
     if (!isAlive(holder.pid)) return true;
     // The pid was reused by an unrelated process since the holder died.
     return holder.procStart !== "" && procStart(holder.pid) !== holder.procStart;
@@ -136,6 +139,14 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function pidNamespace(): string {
+  try {
+    return fs.readlinkSync("/proc/self/ns/pid");
+  } catch {
+    return "";
   }
 }
 

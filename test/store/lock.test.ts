@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { it } from "node:test";
 import { LockedError } from "../../src/errors.js";
@@ -46,6 +47,24 @@ it("a half-written lock file from a crash is taken over once it is old", () => {
   const old = new Date(Date.now() - 60_000);
   fs.utimesSync(file, old, old);
   acquireLock(dir).release();
+});
+
+it("a lock from another pid namespace (a container on the host network) is not judged by our pids", () => {
+  const dir = tempDir();
+  const file = path.join(dir, "lock");
+  const mine = JSON.parse(
+    JSON.stringify({
+      pid: 999_999,
+      host: os.hostname(),
+      bootId: fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim(),
+      pidNs: "pid:[1]",
+      procStart: "1",
+      nonce: "n",
+      since: "2024-01-01T00:00:00Z",
+    }),
+  );
+  fs.writeFileSync(file, JSON.stringify(mine));
+  assert.throws(() => acquireLock(dir), LockedError, "pid 999999 is not ours to look up");
 });
 
 it("a lock from another host counts as dead only when its heartbeat stopped", () => {
