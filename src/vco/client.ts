@@ -66,17 +66,26 @@ export class VcoClient {
 
   /** Call a v1 method and validate the reply. Retries what is temporary, within the budget. */
   async call<S extends z.ZodType>(method: string, params: object, schema: S): Promise<z.output<S>> {
-    const body = await this.callRaw(method, params);
-    const parsed = schema.safeParse(body);
+    return (await this.callWithText(method, params, schema)).value;
+  }
+
+  /** As call(), with the reply's text as received (for writing events out byte for byte). */
+  async callWithText<S extends z.ZodType>(
+    method: string,
+    params: object,
+    schema: S,
+  ): Promise<{ value: z.output<S>; text: string }> {
+    const reply = await this.callRaw(method, params);
+    const parsed = schema.safeParse(reply.body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue?.path.length ? ` at ${issue.path.join(".")}` : "";
       throw new ResponseShapeError(method, `${issue?.message ?? "wrong shape"}${where}`);
     }
-    return parsed.data;
+    return { value: parsed.data, text: reply.text };
   }
 
-  async callRaw(method: string, params: object): Promise<unknown> {
+  async callRaw(method: string, params: object): Promise<Reply> {
     const { clock, logger, retryBudgetMs } = this.opts;
     const started = clock.now();
     let relogins = 0;
@@ -123,7 +132,7 @@ export class VcoClient {
   private async attempt(
     method: string,
     params: object,
-  ): Promise<unknown | Retryable | typeof SESSION_EXPIRED> {
+  ): Promise<Reply | Retryable | typeof SESSION_EXPIRED> {
     const res = await this.post(`/portal/rest/${method}`, params, method);
     if (res instanceof Retryable) return res;
     const classified = this.classifyStatus(res, method);
@@ -142,7 +151,7 @@ export class VcoClient {
     if (res.status !== 200) {
       return new Retryable(`unexpected HTTP ${res.status}`);
     }
-    return body;
+    return new Reply(body, res.data);
   }
 
   /** A 429 pauses every request to this VCO; other failures only delay this call. */
@@ -293,6 +302,14 @@ export class VcoClient {
 }
 
 const SESSION_EXPIRED = Symbol("session expired");
+
+/** A successful reply: parsed, and as text. */
+export class Reply {
+  constructor(
+    readonly body: unknown,
+    readonly text: string,
+  ) {}
+}
 
 function interruptible(clock: Clock, signal: AbortSignal): Clock {
   return {

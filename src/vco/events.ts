@@ -2,6 +2,7 @@ import { ResponseShapeError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { iso } from "../time.js";
 import type { VcoClient } from "./client.js";
+import { rawDataElements } from "./raw-elements.js";
 import { eventKey, eventsReplySchema, type EventsReply, type KeyedEvent } from "./schemas.js";
 
 export const PAGE_LIMIT = 2048;
@@ -39,7 +40,7 @@ export async function* eventPages(
 ): AsyncGenerator<EventPage, void, undefined> {
   const seen = new Set<string>();
   const ask = (end: number, link?: string) =>
-    client.call(
+    client.callWithText(
       METHOD,
       {
         enterpriseId: query.enterpriseId,
@@ -50,15 +51,19 @@ export async function* eventPages(
       eventsReplySchema,
     );
   let end = query.end;
-  let pending: Promise<EventsReply> | undefined = ask(end);
+  let pending: Promise<{ value: EventsReply; text: string }> | undefined = ask(end);
   try {
     while (pending) {
-      const reply = await pending;
+      const { value: reply, text } = await pending;
       pending = undefined;
       const events: KeyedEvent[] = [];
       let repeats = 0;
       let oldest = Number.POSITIVE_INFINITY;
-      for (const raw of reply.data) {
+      // Each event's own bytes when the reply can be cut into them, else a re-serialisation.
+      const rawTexts = rawDataElements(text);
+      const texts = rawTexts?.length === reply.data.length ? rawTexts : undefined;
+      for (let i = 0; i < reply.data.length; i++) {
+        const raw = reply.data[i];
         const keyed = eventKey(raw);
         if (typeof keyed === "string") throw new ResponseShapeError(METHOD, keyed);
         if (keyed.time < oldest) oldest = keyed.time;
@@ -67,7 +72,7 @@ export async function* eventPages(
           continue;
         }
         seen.add(keyed.key);
-        events.push({ key: keyed.key, time: keyed.time, line: JSON.stringify(raw) });
+        events.push({ key: keyed.key, time: keyed.time, line: oneLine(texts?.[i], raw) });
       }
       const more = reply.metaData.more && reply.data.length > 0;
       if (more && reply.metaData.nextPageLink) {
@@ -93,4 +98,10 @@ export async function* eventPages(
     // Abandoned early (the caller stopped): the prefetched page is not needed.
     pending?.catch(() => {});
   }
+}
+
+/** The event as one output line: its text as sent, unless that spans lines (pretty-printed). */
+function oneLine(text: string | undefined, raw: unknown): string {
+  if (text !== undefined && !/[\n\r]/.test(text)) return text;
+  return JSON.stringify(raw);
 }
