@@ -2,13 +2,7 @@ import type { Logger } from "../logger.js";
 import type { VcoClient } from "../vco/client.js";
 import { eventPages, type EventPage } from "../vco/events.js";
 import type { KeyedEvent } from "../vco/schemas.js";
-import {
-  MAX_PER_SLICE,
-  MIN_SLICE_MS,
-  nextSliceMs,
-  planFromProbe,
-  TARGET_PER_SLICE,
-} from "./slicing.js";
+import { MAX_PER_SLICE, MIN_SLICE_MS, nextSliceMs, TARGET_PER_SLICE } from "./slicing.js";
 
 export interface Slice {
   start: number;
@@ -24,6 +18,10 @@ export interface Slice {
  * The window [start, end] as complete slices, oldest first. VCO pages come newest first, so a
  * slice is only handed over once all its pages are in: the cursor moves only after the oldest
  * events of a slice are written.
+ *
+ * The first slice is the whole window: a quiet window (the usual cron run) is one request. The
+ * first page of every slice says how dense it is; a slice that would hold far more than a slice
+ * should is abandoned right there (one request lost) and cut shorter.
  */
 export async function* walkSlices(
   client: VcoClient,
@@ -32,49 +30,47 @@ export async function* walkSlices(
   end: number,
   logger: Logger,
 ): AsyncGenerator<Slice, void, undefined> {
-  if (end < start) return;
-  // Probe with the window's newest page: a quiet window (the usual cron run) is done in one call.
-  const probe = eventPages(client, { enterpriseId, start, end }, logger);
-  const first = await probe.next();
-  const firstPage = first.done ? undefined : first.value;
-  if (!firstPage?.more) {
-    yield toSlice(start, end, firstPage ? [firstPage] : []);
-    return;
-  }
-  const oldest = firstPage.events.reduce((t, e) => Math.min(t, e.time), end);
-  const plan = planFromProbe(start, end, oldest);
-  let sliceMs: number;
-  if (plan.oneSlice) {
-    const whole = await collect(probe, [firstPage]);
-    if (whole.complete) {
-      yield toSlice(start, end, whole.pages);
-      return;
-    }
-    // The estimate was wrong (the backlog is denser further back): slice by what was seen.
-    sliceMs = sliceFromDensity(whole.pages, end);
-  } else {
-    await probe.return();
-    sliceMs = plan.sliceMs;
-  }
-  logger.debug({ enterpriseId, sliceMs }, "large backlog: walking it in slices");
+  let sliceMs = end - start + 1;
   for (let a = start; a <= end;) {
     const b = Math.min(a + sliceMs - 1, end);
-    const splittable = b - a + 1 > MIN_SLICE_MS;
+    const span = b - a + 1;
+    const splittable = span > MIN_SLICE_MS;
     const query = eventPages(client, { enterpriseId, start: a, end: b }, logger);
-    const got = await collect(query, [], splittable ? MAX_PER_SLICE : Number.POSITIVE_INFINITY);
+    const first = await query.next();
+    const pages = first.done ? [] : [first.value];
+    const firstPage = pages[0];
+    if (splittable && firstPage?.more) {
+      const covered = Math.max(b - oldestOf(firstPage, b), MIN_SLICE_MS);
+      if ((firstPage.events.length * span) / covered > MAX_PER_SLICE) {
+        await query.return();
+        sliceMs = Math.min(
+          Math.floor(span / 2),
+          Math.max(
+            MIN_SLICE_MS,
+            Math.floor((TARGET_PER_SLICE * covered) / Math.max(firstPage.events.length, 1)),
+          ),
+        );
+        logger.debug({ enterpriseId, sliceMs }, "dense backlog: walking it in shorter slices");
+        continue;
+      }
+    }
+    const got = await collect(query, pages, splittable ? MAX_PER_SLICE : Number.POSITIVE_INFINITY);
     if (!got.complete) {
-      // A burst denser than the last slice suggested: try again, sized by what was seen of it.
-      sliceMs = Math.min(
-        sliceFromDensity(got.pages, b),
-        Math.max(MIN_SLICE_MS, Math.floor((b - a + 1) / 2)),
-      );
+      // Denser further back than its first page showed: cut it by what was seen.
+      sliceMs = Math.min(Math.floor(span / 2), sliceFromDensity(got.pages, b));
       continue;
     }
     const slice = toSlice(a, b, got.pages);
     yield slice;
     a = b + 1;
-    sliceMs = nextSliceMs(b - slice.start + 1, slice.events.length, end - a + 1);
+    sliceMs = nextSliceMs(span, slice.events.length, end - a + 1);
   }
+}
+
+function oldestOf(page: EventPage, fallback: number): number {
+  let oldest = fallback;
+  for (const e of page.events) if (e.time < oldest) oldest = e.time;
+  return oldest;
 }
 
 /**
@@ -83,10 +79,11 @@ export async function* walkSlices(
  */
 async function collect(
   pages: AsyncGenerator<EventPage, void, undefined>,
-  got: EventPage[] = [],
-  cap = MAX_PER_SLICE,
+  got: EventPage[],
+  cap: number,
 ): Promise<{ pages: EventPage[]; complete: boolean }> {
   let count = got.reduce((n, p) => n + p.events.length, 0);
+  if (got.length > 0 && !got[got.length - 1]!.more) return { pages: got, complete: true };
   for await (const page of pages) {
     got.push(page);
     count += page.events.length;
@@ -101,7 +98,10 @@ async function collect(
 function sliceFromDensity(pages: EventPage[], end: number): number {
   let count = 0;
   let oldest = end;
-  for (const p of pages) for (const e of p.events) (count++, (oldest = Math.min(oldest, e.time)));
+  for (const p of pages) {
+    count += p.events.length;
+    oldest = oldestOf(p, oldest);
+  }
   return Math.max(
     MIN_SLICE_MS,
     Math.floor((TARGET_PER_SLICE * Math.max(end - oldest, 1)) / Math.max(count, 1)),

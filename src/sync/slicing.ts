@@ -10,22 +10,6 @@ export const TARGET_PER_SLICE = 8 * PAGE_LIMIT;
 export const MAX_PER_SLICE = 2 * TARGET_PER_SLICE;
 export const MIN_SLICE_MS = 1_000;
 
-/**
- * From the newest page of the whole window: does the window fit in one slice, and if not, how long
- * should a slice be? `oldestOnPage` is the oldest eventTime on that full page.
- */
-export function planFromProbe(
-  start: number,
-  end: number,
-  oldestOnPage: number,
-  target = TARGET_PER_SLICE,
-): { oneSlice: true } | { oneSlice: false; sliceMs: number } {
-  const span = Math.max(end - oldestOnPage, MIN_SLICE_MS);
-  const estimate = (PAGE_LIMIT * (end - start + 1)) / span;
-  if (estimate <= target) return { oneSlice: true };
-  return { oneSlice: false, sliceMs: clampSlice((target * span) / PAGE_LIMIT, end - start) };
-}
-
 /** The next slice's length from how many events the last one held. */
 export function nextSliceMs(
   lastMs: number,

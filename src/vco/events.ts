@@ -102,6 +102,5 @@ export async function* eventPages(
 
 /** The event as one output line: its text as sent, unless that spans lines (pretty-printed). */
 function oneLine(text: string | undefined, raw: unknown): string {
-  if (text !== undefined && !/[\n\r]/.test(text)) return text;
-  return JSON.stringify(raw);
+  return text ?? JSON.stringify(raw);
 }

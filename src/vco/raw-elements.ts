@@ -59,7 +59,7 @@ function endOfValue(text: string, i: number): number {
  * Raw texts of the elements of the top-level `"data"` array of a JSON object, or undefined when
  * the text is not shaped that way. Call it only on text that JSON.parse accepted.
  */
-export function rawDataElements(text: string): string[] | undefined {
+export function rawDataElements(text: string): Array<string | undefined> | undefined {
   let i = skipSpace(text, 0);
   if (text[i] !== "{") return undefined;
   i = skipSpace(text, i + 1);
@@ -79,17 +79,65 @@ export function rawDataElements(text: string): string[] | undefined {
   return undefined;
 }
 
-function elements(text: string, open: number): string[] | undefined {
-  const out: string[] = [];
-  let i = skipSpace(text, open + 1);
-  if (text[i] === "]") return out;
-  for (;;) {
-    const end = endOfValue(text, i);
-    if (end < 0) return undefined;
-    out.push(text.slice(i, end));
-    i = skipSpace(text, end);
-    if (text[i] === "]") return out;
-    if (text[i] !== ",") return undefined;
-    i = skipSpace(text, i + 1);
+/**
+ * One pass over the array's characters: this runs over every byte of a backfill, so it is a
+ * plain charCode loop (regex and indexOf per string were slower than re-serialising). An element
+ * that holds a newline between its tokens (pretty-printed JSON) is left out as undefined.
+ */
+function elements(text: string, open: number): Array<string | undefined> | undefined {
+  const out: Array<string | undefined> = [];
+  let depth = 0;
+  let inString = false;
+  let start = -1;
+  let last = -1;
+  let multiline = false;
+  const close = () =>
+    out.push(start < 0 ? undefined : multiline ? undefined : text.slice(start, last + 1));
+  for (let i = open + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) {
+        inString = false;
+        last = i;
+      }
+      continue;
+    }
+    switch (c) {
+      case 32:
+      case 9:
+        continue;
+      case 10:
+      case 13:
+        if (depth > 0) multiline = true;
+        continue;
+      case 34:
+        inString = true;
+        break;
+      case 123:
+      case 91:
+        depth++;
+        break;
+      case 125:
+      case 93:
+        if (depth === 0) {
+          if (start >= 0) close();
+          return c === 93 ? out : undefined;
+        }
+        depth--;
+        break;
+      case 44:
+        if (depth === 0) {
+          if (start < 0) return undefined;
+          close();
+          start = -1;
+          multiline = false;
+          continue;
+        }
+        break;
+    }
+    if (start < 0) start = i;
+    last = i;
   }
+  return undefined;
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import { SeenWindow } from "../../src/sync/seen-window.js";
-import { nextSliceMs, planFromProbe, TARGET_PER_SLICE } from "../../src/sync/slicing.js";
+import { nextSliceMs, TARGET_PER_SLICE } from "../../src/sync/slicing.js";
 
 it("remembers keys in the window and forgets older ones", () => {
   const w = new SeenWindow([
@@ -17,16 +17,6 @@ it("remembers keys in the window and forgets older ones", () => {
     ["b", 200],
     ["c", 300],
   ]);
-});
-
-it("plans one slice for a quiet window and short slices for a dense one", () => {
-  const hour = 3_600_000;
-  // A full page covering the last 10 minutes of a 1-hour window: about 12k events, one slice.
-  assert.deepEqual(planFromProbe(0, hour, hour - 10 * 60_000), { oneSlice: true });
-  // A full page covering the last second of a day: far more than a slice holds.
-  const plan = planFromProbe(0, 24 * hour, 24 * hour - 1000);
-  assert.equal(plan.oneSlice, false);
-  if (!plan.oneSlice) assert.equal(plan.sliceMs, 8000);
 });
 
 it("adapts the slice length to what the last slice held", () => {

@@ -21,6 +21,13 @@ it("keeps bytes JSON.stringify would change, and copes with spacing", () => {
     '{ "metaData" : { "more" : false } , "data" : [ {"id":1,"v":1.0,"u":"\\u00e9"} ,\n {"id":2} ] }';
   assert.deepEqual(rawDataElements(text), ['{"id":1,"v":1.0,"u":"\\u00e9"}', '{"id":2}']);
   assert.deepEqual(rawDataElements('{"data":[]}'), []);
+  const pretty = '{"data":[{\n  "id": 1\n}, {"id": 2}, 3]}';
+  assert.deepEqual(
+    rawDataElements(pretty),
+    [undefined, '{"id": 2}', "3"],
+    "pretty-printed: re-serialise",
+  );
+  assert.deepEqual(rawDataElements('{"data":["a\\"]",{"b":"\\\\"}]}'), ['"a\\"]"', '{"b":"\\\\"}']);
   assert.equal(rawDataElements('{"metaData":{}}'), undefined);
   assert.equal(rawDataElements("[1,2]"), undefined);
 });
