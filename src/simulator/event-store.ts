@@ -64,7 +64,10 @@ export class EventStore {
       for (const e of sorted) this.events.push(e);
       return;
     }
-    for (const e of sorted) this.insert(e);
+    // A burst that reaches back among existing events: append, then one stable sort (both runs are
+    // sorted already, so this is a merge), instead of a splice per event into a large array.
+    for (const e of sorted) this.events.push(e);
+    this.events.sort((x, y) => x.time - y.time);
   }
 
   private insert(e: StoredEvent): void {

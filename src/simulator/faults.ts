@@ -8,6 +8,10 @@ export interface FaultRates {
   truncate: number;
   hang: number;
   wrongShape: number;
+  /** HTTP 401 with an HTML body, as a proxy or a locked account answers. */
+  unauthorized: number;
+  /** HTTP 403 with an HTML body. */
+  forbidden: number;
 }
 
 export type Fault = keyof FaultRates;
@@ -21,6 +25,8 @@ export const NO_FAULTS: FaultRates = {
   truncate: 0,
   hang: 0,
   wrongShape: 0,
+  unauthorized: 0,
+  forbidden: 0,
 };
 
 /** A small seeded generator so a failing chaos run can be replayed exactly. */

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { EventStore } from "./event-store.js";
 import type { Shape } from "./event-factory.js";
@@ -27,6 +28,10 @@ export interface SimulatorOptions {
   retryAfterHeader?: boolean;
   seed?: number;
   now?: () => number;
+  /** Serve https with this key and certificate (PEM) instead of plain http. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Time each admitted API call takes to answer, so concurrency limits have something to bite on. */
+  latencyMs?: number;
 }
 
 export interface RequestLogEntry {
@@ -34,6 +39,8 @@ export interface RequestLogEntry {
   status: number;
   fault?: Fault | undefined;
   auth?: string | undefined;
+  /** When the reply (or the injected fault) went out, epoch ms by the wall clock. */
+  at: number;
 }
 
 /**
@@ -51,8 +58,21 @@ export class Simulator {
   faults: FaultRates = { ...NO_FAULTS };
   /** Fault injection only touches these methods (all, when empty). */
   faultMethods: string[] = [];
+  /**
+   * Faults for the next matching requests, in order, before any random ones: deterministic tests.
+   * `null` lets one request through untouched.
+   */
+  script: Array<Fault | null> = [];
+  /** Called as each API request arrives (after its body is read), with its method and 1-based count. */
+  onRequest: ((method: string, n: number) => void) | undefined;
+  /** API requests being served right now, and the most there ever were at once. */
+  inFlight = 0;
+  peakInFlight = 0;
+  /** Every session id handed out, including ones since ended (tests look for leaks of them). */
+  readonly issuedSessions: string[] = [];
   readonly limiter: RateLimiter;
-  private readonly server: http.Server;
+  private readonly server: http.Server | https.Server;
+  private requestCount = 0;
   private readonly random: () => number;
   private readonly now: () => number;
   private nextFirstId = 1_000_000;
@@ -62,7 +82,10 @@ export class Simulator {
     this.now = options.now ?? Date.now;
     this.random = seededRandom(options.seed ?? 42);
     this.limiter = new RateLimiter({ ...DEFAULT_RATE_LIMIT, ...options.rateLimit });
-    this.server = http.createServer((req, res) => void this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    this.server = options.tls
+      ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler)
+      : http.createServer(handler);
     this.server.keepAliveTimeout = 5_000;
   }
 
@@ -97,7 +120,7 @@ export class Simulator {
       this.server.listen(port, host, () => resolve());
     });
     const addr = this.server.address() as AddressInfo;
-    this.baseUrl = `http://${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    this.baseUrl = `${this.options.tls ? "https" : "http"}://${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}`;
     return this.baseUrl;
   }
 
@@ -115,6 +138,9 @@ export class Simulator {
     if (req.method !== "POST")
       return this.send(res, 405, "text/html", "<html><body>Method Not Allowed</body></html>", "?");
 
+    this.inFlight++;
+    this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
+    res.once("close", () => this.inFlight--);
     const text = await readBody(req);
     let body: unknown;
     try {
@@ -154,9 +180,12 @@ export class Simulator {
       );
     }
 
+    this.onRequest?.(method, ++this.requestCount);
     const fault =
       this.faultMethods.length === 0 || this.faultMethods.includes(method)
-        ? pickFault(this.faults, this.random)
+        ? this.script.length > 0
+          ? (this.script.shift() ?? undefined)
+          : pickFault(this.faults, this.random)
         : undefined;
     if (fault && fault !== "rateLimited" && fault !== "wrongShape")
       return this.injure(res, fault, method);
@@ -173,6 +202,7 @@ export class Simulator {
         : this.limiter.admit(who.client, this.now());
     if (!admitted.ok) return this.tooMany(res, admitted.retryAfterMs, method);
     try {
+      if (this.options.latencyMs) await sleep(this.options.latencyMs);
       const handler = METHODS[method];
       if (!handler) throw new RpcFailure(-32601, `Method not found: ${method}`);
       const result = handler({
@@ -247,6 +277,7 @@ export class Simulator {
       );
     }
     const sid = randomBytes(24).toString("base64url");
+    this.issuedSessions.push(sid);
     this.sessions.set(sid, {
       principal: user.principal,
       expiresAt: this.now() + (this.options.sessionTtlMs ?? 24 * 3_600_000),
@@ -272,8 +303,25 @@ export class Simulator {
   }
 
   private injure(res: ServerResponse, fault: Fault, method: string): void {
-    this.log.push({ method, status: 0, fault });
     switch (fault) {
+      case "unauthorized":
+        return this.send(
+          res,
+          401,
+          "text/html",
+          "<html><body>Unauthorized</body></html>",
+          method,
+          fault,
+        );
+      case "forbidden":
+        return this.send(
+          res,
+          403,
+          "text/html",
+          "<html><body>Forbidden</body></html>",
+          method,
+          fault,
+        );
       case "serverError":
         return this.sendJson(
           res,
@@ -301,9 +349,11 @@ export class Simulator {
           fault,
         );
       case "reset":
+        this.log.push({ method, status: 0, fault, at: Date.now() });
         res.socket?.destroy();
         return;
       case "truncate": {
+        this.log.push({ method, status: 0, fault, at: Date.now() });
         const full = `{"metaData":{"limit":2048,"more":false},"data":[${'{"id":1,"eventTime":"2020-01-01T00:00:00.000Z"},'.repeat(50)}`;
         res.writeHead(200, {
           "Content-Type": "application/json",
@@ -314,6 +364,7 @@ export class Simulator {
         return;
       }
       case "hang":
+        this.log.push({ method, status: 0, fault, at: Date.now() });
         return; // never answers; the client's timeout must fire
       default:
         return;
@@ -369,7 +420,7 @@ export class Simulator {
     method: string,
     fault?: Fault,
   ): void {
-    this.log.push({ method, status, fault });
+    this.log.push({ method, status, fault, at: Date.now() });
     res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body) });
     res.end(body);
   }
@@ -382,6 +433,8 @@ function readCookie(header: string | undefined, name: string): string | undefine
   }
   return undefined;
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];

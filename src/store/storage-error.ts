@@ -8,6 +8,8 @@ const HINTS: Record<string, string> = {
   EDQUOT: "the disk quota is used up; free space and run again (the cursor did not move)",
   ELOOP: "a symbolic link stands where a file was expected; remove it",
   ENOTDIR: "a file stands where a folder was expected; move it away",
+  // mkdir of a path that exists as a file (not a folder).
+  EEXIST: "a file stands where a folder was expected; move it away",
 };
 
 /** An fs error as a StorageError whose message says what to do about it. */

@@ -39,6 +39,7 @@ export async function discoverPrincipal(
 ): Promise<{ principal: Principal; enterprises: Enterprise[] }> {
   const order: Principal[] = operatorLogin ? ["operator"] : ["customer", "partner", "operator"];
   const refusals: string[] = [];
+  let oddReply: ResponseShapeError | undefined;
   for (const principal of order) {
     try {
       return { principal, enterprises: await listEnterprises(client, principal) };
@@ -48,11 +49,15 @@ export async function discoverPrincipal(
         err instanceof VcoError ||
         (err instanceof ResponseShapeError && principal === "customer" && order.length > 1);
       if (!notThis) throw err;
+      if (err instanceof ResponseShapeError) oddReply ??= err;
       refusals.push(
         `${LIST_METHOD[principal]}: ${err instanceof VcoError ? err.vcoMessage : "no enterprise"}`,
       );
     }
   }
+  // Refused as partner and operator, and the customer probe got a reply that is no enterprise:
+  // that reply is the real problem (exit 76), not the account's rights.
+  if (oddReply) throw oddReply;
   throw new AuthError(
     `the account may not list any enterprise (${refusals.join("; ")}); it needs read access to ` +
       "enterprise events",
