@@ -45,22 +45,28 @@ export class NdjsonFile {
     return new NdjsonFile(file, await openAppend(file));
   }
 
-  /** Append whole lines and fsync. Returns the file's identity and size afterwards. */
-  async append(text: string): Promise<FileMark> {
+  /**
+   * Append text in pieces (so a slice never needs one giant buffer), then fsync once. Returns the
+   * file's identity and size afterwards.
+   */
+  async append(pieces: Iterable<string> | string): Promise<FileMark> {
     await this.followRotation();
     try {
-      if (text.length > 0) {
+      let wrote = false;
+      for (const piece of typeof pieces === "string" ? [pieces] : pieces) {
+        if (piece.length === 0) continue;
         // One write(2) may write less than asked (a disk filling up) without an error: go on until
         // all is written, so a full disk fails here instead of committing a short slice.
-        const buf = Buffer.from(text, "utf8");
+        const buf = Buffer.from(piece, "utf8");
         for (let off = 0; off < buf.length;) {
           const { bytesWritten } = await this.fh.write(buf, off, buf.length - off, null);
           if (bytesWritten === 0)
             throw Object.assign(new Error("no space written"), { code: "ENOSPC" });
           off += bytesWritten;
         }
-        await this.fh.sync();
+        wrote = true;
       }
+      if (wrote) await this.fh.sync();
       const st = await this.fh.stat();
       return { ino: st.ino, size: st.size, tail: await tailHash(this.fh, st.size) };
     } catch (err) {

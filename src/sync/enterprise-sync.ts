@@ -4,7 +4,8 @@ import { NdjsonFile, reconcile, type FileMark } from "../sink/ndjson-file.js";
 import { loadState, saveState, type EnterpriseState } from "../store/state.js";
 import { iso, type Clock } from "../time.js";
 import type { VcoClient } from "../vco/client.js";
-import type { Enterprise } from "../vco/schemas.js";
+import type { Enterprise, KeyedEvent } from "../vco/schemas.js";
+import { releaseMemory } from "./release-memory.js";
 import { SeenWindow } from "./seen-window.js";
 import { walkSlices } from "./slices.js";
 
@@ -106,17 +107,12 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
     const start = cursor === null ? o.firstStart : cursor - o.overlapMs;
     const end = clock.now();
     for await (const slice of walkSlices(o.client, enterprise.id, start, end, log)) {
-      let text = "";
-      let written = 0;
+      const fresh = slice.events.filter((e) => !seen.has(e.key));
+      const written = fresh.length;
       // Only keys the next query can reach again need remembering.
       const keepFrom = slice.end - o.overlapMs;
-      for (const e of slice.events) {
-        if (seen.has(e.key)) continue;
-        if (e.time >= keepFrom) seen.add(e.key, e.time);
-        text += `${e.line}\n`;
-        written++;
-      }
-      const mark = await file.append(text);
+      for (const e of fresh) if (e.time >= keepFrom) seen.add(e.key, e.time);
+      const mark = await file.append(linesOf(fresh));
       totals.fetched += slice.events.length + slice.repeats;
       totals.duplicates += slice.events.length - written + slice.repeats;
       totals.written += written;
@@ -125,6 +121,7 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
       seen.prune(state.cursor - o.overlapMs);
       await commit(mark);
       log.debug({ sliceEnd: iso(slice.end), written, pages: slice.pages }, "slice committed");
+      if (slice.pages > 1) releaseMemory();
       o.client.throwIfStopped();
     }
     state.lastRun = runRecord(startedAt, clock.now(), true, totals);
@@ -148,6 +145,15 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
     return { ...result(state, totals), error: err };
   } finally {
     await file.close();
+  }
+}
+
+/** Lines in pieces of about a page, so a slice is never one giant string. */
+function* linesOf(events: KeyedEvent[], per = 2048): Generator<string> {
+  for (let i = 0; i < events.length; i += per) {
+    let text = "";
+    for (let j = i; j < Math.min(i + per, events.length); j++) text += `${events[j]!.line}\n`;
+    yield text;
   }
 }
 
