@@ -74,8 +74,9 @@ export class VcoClient {
     method: string,
     params: object,
     schema: S,
+    fastParse?: (text: string) => unknown,
   ): Promise<{ value: z.output<S>; text: string }> {
-    const reply = await this.callRaw(method, params);
+    const reply = await this.callRaw(method, params, fastParse);
     const parsed = schema.safeParse(reply.body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -85,14 +86,22 @@ export class VcoClient {
     return { value: parsed.data, text: reply.text };
   }
 
-  async callRaw(method: string, params: object): Promise<Reply> {
+  /**
+   * `fastParse` may read a plain successful reply without JSON.parse; when it returns undefined
+   * (an error, a cut-off reply, anything unusual) the reply takes the ordinary path.
+   */
+  async callRaw(
+    method: string,
+    params: object,
+    fastParse?: (text: string) => unknown,
+  ): Promise<Reply> {
     const { clock, logger, retryBudgetMs } = this.opts;
     const started = clock.now();
     let relogins = 0;
     for (let attempt = 1; ; attempt++) {
       if (this.usesPassword && !this.session) await this.login();
       const sentWith = this.session;
-      const outcome = await this.attempt(method, params);
+      const outcome = await this.attempt(method, params, fastParse);
       if (!(outcome instanceof Retryable)) {
         if (outcome !== SESSION_EXPIRED) return outcome;
         // HTTP 200 with tokenError: a password session can be renewed; a token cannot.
@@ -132,11 +141,16 @@ export class VcoClient {
   private async attempt(
     method: string,
     params: object,
+    fastParse?: (text: string) => unknown,
   ): Promise<Reply | Retryable | typeof SESSION_EXPIRED> {
     const res = await this.post(`/portal/rest/${method}`, params, method);
     if (res instanceof Retryable) return res;
     const classified = this.classifyStatus(res, method);
     if (classified) return classified;
+    if (fastParse && res.status === 200 && typeof res.data === "string") {
+      const fast = fastParse(res.data);
+      if (fast !== undefined) return new Reply(fast, res.data);
+    }
     const body = parseJson(res.data);
     if (body === undefined) {
       return new Retryable(`HTTP ${res.status} with a reply that is not complete JSON`);

@@ -2,6 +2,7 @@ import { ResponseShapeError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { iso } from "../time.js";
 import type { VcoClient } from "./client.js";
+import { ScannedEvent, scanEventsReply, tokenValue } from "./event-scan.js";
 import { rawDataElements } from "./raw-elements.js";
 import { eventKey, eventsReplySchema, type EventsReply, type KeyedEvent } from "./schemas.js";
 
@@ -49,6 +50,7 @@ export async function* eventPages(
         ...(link ? { nextPageLink: link } : {}),
       },
       eventsReplySchema,
+      scanEventsReply,
     );
   let end = query.end;
   let pending: Promise<{ value: EventsReply; text: string }> | undefined = ask(end);
@@ -59,12 +61,14 @@ export async function* eventPages(
       const events: KeyedEvent[] = [];
       let repeats = 0;
       let oldest = Number.POSITIVE_INFINITY;
-      // Each event's own bytes when the reply can be cut into them, else a re-serialisation.
-      const rawTexts = rawDataElements(text);
+      // Each event's own bytes: from the scan, or, for a reply that needed JSON.parse, from cutting
+      // its data array; re-serialised only when neither works (a pretty-printed reply).
+      const scanned = reply.data[0] instanceof ScannedEvent;
+      const rawTexts = scanned ? undefined : rawDataElements(text);
       const texts = rawTexts?.length === reply.data.length ? rawTexts : undefined;
       for (let i = 0; i < reply.data.length; i++) {
-        const raw = reply.data[i];
-        const keyed = eventKey(raw);
+        const item = reply.data[i];
+        const keyed = item instanceof ScannedEvent ? scannedKey(item) : eventKey(item);
         if (typeof keyed === "string") throw new ResponseShapeError(METHOD, keyed);
         if (keyed.time < oldest) oldest = keyed.time;
         if (seen.has(keyed.key)) {
@@ -72,7 +76,13 @@ export async function* eventPages(
           continue;
         }
         seen.add(keyed.key);
-        events.push({ key: keyed.key, time: keyed.time, line: oneLine(texts?.[i], raw) });
+        const line =
+          item instanceof ScannedEvent
+            ? item.multiline
+              ? JSON.stringify(JSON.parse(item.text))
+              : item.text
+            : (texts?.[i] ?? JSON.stringify(item));
+        events.push({ key: keyed.key, time: keyed.time, line });
       }
       const more = reply.metaData.more && reply.data.length > 0;
       if (more && reply.metaData.nextPageLink) {
@@ -100,7 +110,11 @@ export async function* eventPages(
   }
 }
 
-/** The event as one output line: its text as sent, unless that spans lines (pretty-printed). */
-function oneLine(text: string | undefined, raw: unknown): string {
-  return text ?? JSON.stringify(raw);
+/** Key and time of a scanned event, by the same rules (and messages) as a parsed one. */
+function scannedKey(e: ScannedEvent): { key: string; time: number } | string {
+  return eventKey({
+    id: tokenValue(e.idToken),
+    logicalId: tokenValue(e.logicalIdToken),
+    eventTime: tokenValue(e.eventTimeToken),
+  });
 }
