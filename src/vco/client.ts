@@ -64,18 +64,16 @@ export class VcoClient {
     return this.opts.credentials.kind === "password";
   }
 
-  /** Call a v1 method and validate the reply. Retries what is temporary, within the budget. */
-  async call<S extends z.ZodType>(method: string, params: object, schema: S): Promise<z.output<S>> {
-    return (await this.callWithText(method, params, schema)).value;
-  }
-
-  /** As call(), with the reply's text as received (for writing events out byte for byte). */
-  async callWithText<S extends z.ZodType>(
+  /**
+   * Call a v1 method and validate the reply. Retries what is temporary, within the budget.
+   * `fastParse` may read a plain successful reply without JSON.parse (see callRaw).
+   */
+  async call<S extends z.ZodType>(
     method: string,
     params: object,
     schema: S,
     fastParse?: (text: string) => unknown,
-  ): Promise<{ value: z.output<S>; text: string }> {
+  ): Promise<z.output<S>> {
     const reply = await this.callRaw(method, params, fastParse);
     const parsed = schema.safeParse(reply.body);
     if (!parsed.success) {
@@ -83,7 +81,7 @@ export class VcoClient {
       const where = issue?.path.length ? ` at ${issue.path.join(".")}` : "";
       throw new ResponseShapeError(method, `${issue?.message ?? "wrong shape"}${where}`);
     }
-    return { value: parsed.data, text: reply.text };
+    return parsed.data;
   }
 
   /**
@@ -149,7 +147,7 @@ export class VcoClient {
     if (classified) return classified;
     if (fastParse && res.status === 200 && typeof res.data === "string") {
       const fast = fastParse(res.data);
-      if (fast !== undefined) return new Reply(fast, res.data);
+      if (fast !== undefined) return new Reply(fast);
     }
     const body = parseJson(res.data);
     if (body === undefined) {
@@ -165,7 +163,7 @@ export class VcoClient {
     if (res.status !== 200) {
       return new Retryable(`unexpected HTTP ${res.status}`);
     }
-    return new Reply(body, res.data);
+    return new Reply(body);
   }
 
   /** A 429 pauses every request to this VCO; other failures only delay this call. */
@@ -317,12 +315,9 @@ export class VcoClient {
 
 const SESSION_EXPIRED = Symbol("session expired");
 
-/** A successful reply: parsed, and as text. */
+/** A successful reply, parsed. */
 export class Reply {
-  constructor(
-    readonly body: unknown,
-    readonly text: string,
-  ) {}
+  constructor(readonly body: unknown) {}
 }
 
 function interruptible(clock: Clock, signal: AbortSignal): Clock {

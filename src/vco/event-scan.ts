@@ -25,7 +25,7 @@ export interface ScannedReply {
 }
 
 /** Index just past the string whose opening quote is at `i`, or -1. */
-export function endOfString(text: string, i: number): number {
+function endOfString(text: string, i: number): number {
   let j = i + 1;
   for (;;) {
     const q = text.indexOf('"', j);
@@ -80,6 +80,19 @@ function endOfValue(text: string, i: number): number {
   return j > i ? j : -1;
 }
 
+/** The `"key": ` of an object member starting at `i`: where the key is and where its value starts. */
+function memberAt(
+  text: string,
+  i: number,
+): { keyStart: number; keyEnd: number; valueStart: number } | undefined {
+  if (text.charCodeAt(i) !== 34) return undefined;
+  const keyEnd = endOfString(text, i);
+  if (keyEnd < 0) return undefined;
+  const colon = skipSpace(text, keyEnd);
+  if (text.charCodeAt(colon) !== 58) return undefined;
+  return { keyStart: i, keyEnd, valueStart: skipSpace(text, colon + 1) };
+}
+
 function isKey(text: string, quote: number, end: number, name: string): boolean {
   return end - quote - 2 === name.length && text.startsWith(name, quote + 1);
 }
@@ -92,13 +105,9 @@ function scanEvent(text: string, open: number): { end: number; event: ScannedEve
   let i = skipSpace(text, open + 1);
   if (text.charCodeAt(i) !== 125) {
     for (;;) {
-      if (text.charCodeAt(i) !== 34) return undefined;
-      const keyEnd = endOfString(text, i);
-      if (keyEnd < 0) return undefined;
-      const keyStart = i;
-      i = skipSpace(text, keyEnd);
-      if (text.charCodeAt(i) !== 58) return undefined;
-      const valueStart = skipSpace(text, i + 1);
+      const member = memberAt(text, i);
+      if (!member) return undefined;
+      const { keyStart, keyEnd, valueStart } = member;
       const valueEnd = endOfValue(text, valueStart);
       if (valueEnd < 0) return undefined;
       // A repeated key: JSON.parse keeps the last one, and so does this.
@@ -146,13 +155,10 @@ export function scanEventsReply(text: string): ScannedReply | undefined {
   if (text.charCodeAt(i) !== 123) return undefined;
   i = skipSpace(text, i + 1);
   for (;;) {
-    if (text.charCodeAt(i) !== 34) return undefined;
-    const keyEnd = endOfString(text, i);
-    if (keyEnd < 0) return undefined;
-    const keyStart = i;
-    i = skipSpace(text, keyEnd);
-    if (text.charCodeAt(i) !== 58) return undefined;
-    i = skipSpace(text, i + 1);
+    const member = memberAt(text, i);
+    if (!member) return undefined;
+    const { keyStart, keyEnd } = member;
+    i = member.valueStart;
     let end: number;
     if (isKey(text, keyStart, keyEnd, "data")) {
       if (text.charCodeAt(i) !== 91) return undefined;

@@ -3,7 +3,6 @@ import type { Logger } from "../logger.js";
 import { iso } from "../time.js";
 import type { VcoClient } from "./client.js";
 import { ScannedEvent, scanEventsReply, tokenValue } from "./event-scan.js";
-import { rawDataElements } from "./raw-elements.js";
 import { eventKey, eventsReplySchema, type EventsReply, type KeyedEvent } from "./schemas.js";
 
 export const PAGE_LIMIT = 2048;
@@ -41,7 +40,7 @@ export async function* eventPages(
 ): AsyncGenerator<EventPage, void, undefined> {
   const seen = new Set<string>();
   const ask = (end: number, link?: string) =>
-    client.callWithText(
+    client.call(
       METHOD,
       {
         enterpriseId: query.enterpriseId,
@@ -53,19 +52,16 @@ export async function* eventPages(
       scanEventsReply,
     );
   let end = query.end;
-  let pending: Promise<{ value: EventsReply; text: string }> | undefined = ask(end);
+  let pending: Promise<EventsReply> | undefined = ask(end);
   try {
     while (pending) {
-      const { value: reply, text } = await pending;
+      const reply = await pending;
       pending = undefined;
       const events: KeyedEvent[] = [];
       let repeats = 0;
       let oldest = Number.POSITIVE_INFINITY;
-      // Each event's own bytes: from the scan, or, for a reply that needed JSON.parse, from cutting
-      // its data array; re-serialised only when neither works (a pretty-printed reply).
-      const scanned = reply.data[0] instanceof ScannedEvent;
-      const rawTexts = scanned ? undefined : rawDataElements(text);
-      const texts = rawTexts?.length === reply.data.length ? rawTexts : undefined;
+      // Each event's own bytes from the scan; re-serialised only when the reply needed JSON.parse
+      // or the event was pretty-printed over several lines.
       for (let i = 0; i < reply.data.length; i++) {
         const item = reply.data[i];
         const keyed = item instanceof ScannedEvent ? scannedKey(item) : eventKey(item);
@@ -81,7 +77,7 @@ export async function* eventPages(
             ? item.multiline
               ? JSON.stringify(JSON.parse(item.text))
               : item.text
-            : (texts?.[i] ?? JSON.stringify(item));
+            : JSON.stringify(item);
         events.push({ key: keyed.key, time: keyed.time, line });
       }
       const more = reply.metaData.more && reply.data.length > 0;
