@@ -12,6 +12,8 @@ export interface FaultRates {
   unauthorized: number;
   /** HTTP 403 with an HTML body. */
   forbidden: number;
+  /** A reply that starts and then dribbles a byte at a time, never finishing. */
+  trickle: number;
 }
 
 export type Fault = keyof FaultRates;
@@ -27,6 +29,7 @@ export const NO_FAULTS: FaultRates = {
   wrongShape: 0,
   unauthorized: 0,
   forbidden: 0,
+  trickle: 0,
 };
 
 /** A small seeded generator so a failing chaos run can be replayed exactly. */

@@ -366,6 +366,14 @@ export class Simulator {
       case "hang":
         this.log.push({ method, status: 0, fault, at: Date.now() });
         return; // never answers; the client's timeout must fire
+      case "trickle": {
+        this.log.push({ method, status: 200, fault, at: Date.now() });
+        res.writeHead(200, { "Content-Type": "application/json" });
+        // A byte every 50 ms keeps the socket busy, so only a deadline on the whole request helps.
+        const drip = setInterval(() => res.write(" "), 50);
+        res.on("close", () => clearInterval(drip));
+        return;
+      }
       default:
         return;
     }

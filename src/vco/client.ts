@@ -213,15 +213,25 @@ export class VcoClient {
     const creds = this.opts.credentials;
     if (creds.kind === "token") headers.Authorization = `Token ${creds.token}`;
     else if (this.session) headers.Cookie = `velocloud.session=${this.session}`;
-    const { signal } = this.opts;
+    // axios's timeout only notices a silent socket; a server that trickles a byte now and then
+    // would hold a request forever, so the whole request also gets a deadline.
+    const limit = this.opts.http.defaults.timeout ?? 0;
+    let deadline: AbortSignal | undefined;
     try {
       return await this.gate.run(async () => {
         this.throwIfStopped();
         this.requests++;
+        deadline = limit > 0 ? AbortSignal.timeout(limit) : undefined;
+        const signals = [this.opts.signal, deadline].filter(
+          (x): x is AbortSignal => x !== undefined,
+        );
+        const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
         return this.opts.http.post<string>(url, params, { headers, ...(signal ? { signal } : {}) });
       });
     } catch (err) {
       this.throwIfStopped();
+      if (deadline?.aborted)
+        return new Retryable(`no reply in time (nothing complete within ${limit} ms) on ${method}`);
       return this.networkFailure(err, method);
     }
   }

@@ -146,6 +146,30 @@ describe("VcoClient against the simulator", () => {
     assert.match(log.text(), /no reply in time/);
   });
 
+  it(
+    "gives a reply that trickles forever a deadline, and retries",
+    { timeout: 15_000 },
+    async () => {
+      const clock = new FakeClock();
+      const sim = await startSim({ now: () => clock.now() });
+      sim.faults = { ...sim.faults, trickle: 1 };
+      const log = memoryLog();
+      const c = new VcoClient({
+        http: createHttp({ baseUrl: sim.baseUrl, timeoutMs: 300 }),
+        credentials: { kind: "token", token: TOKEN },
+        clock,
+        logger: log.logger,
+        maxInFlight: 3,
+        retryBudgetMs: 60_000,
+      });
+      const call = c.call("enterprise/getEnterprise", {}, enterpriseSchema);
+      while (clock.sleeps.length < 1) await new Promise((r) => setTimeout(r, 20));
+      sim.faults = { ...sim.faults, trickle: 0 };
+      assert.equal((await call).id, 1);
+      assert.match(log.text(), /no reply in time \(nothing complete within 300 ms\)/);
+    },
+  );
+
   it("logs in with a password, logs in again when the session expires, and logs out", async () => {
     const clock = new FakeClock();
     const sim = await startSim({ now: () => clock.now() });
