@@ -102,6 +102,7 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
     return { results, requests: client.requests };
   } finally {
     await client.logout().catch(() => {});
+    client.close();
     lock.release();
   }
 }

@@ -49,7 +49,7 @@ export class NdjsonFile {
    * Append text in pieces (so a slice never needs one giant buffer), then fsync once. Returns the
    * file's identity and size afterwards.
    */
-  async append(pieces: Iterable<string> | string): Promise<FileMark> {
+  async append(pieces: Iterable<Buffer | string> | string): Promise<FileMark> {
     await this.followRotation();
     try {
       let wrote = false;
@@ -57,7 +57,7 @@ export class NdjsonFile {
         if (piece.length === 0) continue;
         // One write(2) may write less than asked (a disk filling up) without an error: go on until
         // all is written, so a full disk fails here instead of committing a short slice.
-        const buf = Buffer.from(piece, "utf8");
+        const buf = typeof piece === "string" ? Buffer.from(piece, "utf8") : piece;
         for (let off = 0; off < buf.length;) {
           const { bytesWritten } = await this.fh.write(buf, off, buf.length - off, null);
           if (bytesWritten === 0)

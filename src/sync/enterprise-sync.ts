@@ -148,12 +148,14 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
   }
 }
 
-/** Lines in pieces of about a page, so a slice is never one giant string. */
-function* linesOf(events: KeyedEvent[], per = 2048): Generator<string> {
+const NEWLINE = Buffer.from("\n");
+
+/** Lines in pieces of about a page, so a slice is never one giant buffer. */
+function* linesOf(events: KeyedEvent[], per = 2048): Generator<Buffer> {
   for (let i = 0; i < events.length; i += per) {
-    let text = "";
-    for (let j = i; j < Math.min(i + per, events.length); j++) text += `${events[j]!.line}\n`;
-    yield text;
+    const parts: Buffer[] = [];
+    for (let j = i; j < Math.min(i + per, events.length); j++) parts.push(events[j]!.line, NEWLINE);
+    yield Buffer.concat(parts);
   }
 }
 

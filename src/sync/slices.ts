@@ -30,41 +30,75 @@ export async function* walkSlices(
   end: number,
   logger: Logger,
 ): AsyncGenerator<Slice, void, undefined> {
-  let sliceMs = end - start + 1;
-  for (let a = start; a <= end;) {
-    const b = Math.min(a + sliceMs - 1, end);
-    const span = b - a + 1;
-    const splittable = span > MIN_SLICE_MS;
+  type Started = { a: number; b: number; query: AsyncGenerator<EventPage, void, undefined> };
+  type First = Started & { first: Promise<IteratorResult<EventPage, void>> };
+  const begin = (a: number, b: number): First => {
     const query = eventPages(client, { enterpriseId, start: a, end: b }, logger);
-    const first = await query.next();
-    const pages = first.done ? [] : [first.value];
-    const firstPage = pages[0];
-    if (splittable && firstPage?.more) {
-      const covered = Math.max(b - oldestOf(firstPage, b), MIN_SLICE_MS);
-      if ((firstPage.events.length * span) / covered > MAX_PER_SLICE) {
-        await query.return();
-        sliceMs = Math.min(
-          Math.floor(span / 2),
-          Math.max(
-            MIN_SLICE_MS,
-            Math.floor((TARGET_PER_SLICE * covered) / Math.max(firstPage.events.length, 1)),
-          ),
-        );
-        logger.debug({ enterpriseId, sliceMs }, "dense backlog: walking it in shorter slices");
+    const first = query.next();
+    first.catch(() => {}); // read later, or dropped if the run stops first
+    return { a, b, query, first };
+  };
+  let ahead: First | undefined;
+  let sliceMs = end - start + 1;
+  try {
+    for (let a = start; a <= end;) {
+      const b = Math.min(a + sliceMs - 1, end);
+      const span = b - a + 1;
+      const splittable = span > MIN_SLICE_MS;
+      const started: First = ahead && ahead.a === a && ahead.b === b ? ahead : begin(a, b);
+      if (ahead && ahead !== started) await drop(ahead);
+      ahead = undefined;
+      const { query } = started;
+      const first = await started.first;
+      const pages = first.done ? [] : [first.value];
+      const firstPage = pages[0];
+      if (splittable && firstPage?.more) {
+        const covered = Math.max(b - oldestOf(firstPage, b), MIN_SLICE_MS);
+        if ((firstPage.events.length * span) / covered > MAX_PER_SLICE) {
+          await query.return();
+          sliceMs = Math.min(
+            Math.floor(span / 2),
+            Math.max(
+              MIN_SLICE_MS,
+              Math.floor((TARGET_PER_SLICE * covered) / Math.max(firstPage.events.length, 1)),
+            ),
+          );
+          logger.debug({ enterpriseId, sliceMs }, "dense backlog: walking it in shorter slices");
+          continue;
+        }
+      }
+      const got = await collect(
+        query,
+        pages,
+        splittable ? MAX_PER_SLICE : Number.POSITIVE_INFINITY,
+      );
+      if (!got.complete) {
+        // Denser further back than its first page showed: cut it by what was seen.
+        sliceMs = Math.min(Math.floor(span / 2), sliceFromDensity(got.pages, b));
         continue;
       }
+      const slice = toSlice(a, b, got.pages);
+      a = b + 1;
+      sliceMs = nextSliceMs(span, slice.events.length, end - a + 1);
+      // Ask for the next slice's first page now: the VCO renders it while this one is written
+      // and fsynced. Nothing of it is used before this slice is committed.
+      if (a <= end) ahead = begin(a, Math.min(a + sliceMs - 1, end));
+      yield slice;
     }
-    const got = await collect(query, pages, splittable ? MAX_PER_SLICE : Number.POSITIVE_INFINITY);
-    if (!got.complete) {
-      // Denser further back than its first page showed: cut it by what was seen.
-      sliceMs = Math.min(Math.floor(span / 2), sliceFromDensity(got.pages, b));
-      continue;
-    }
-    const slice = toSlice(a, b, got.pages);
-    yield slice;
-    a = b + 1;
-    sliceMs = nextSliceMs(span, slice.events.length, end - a + 1);
+  } finally {
+    // Stopped early (an error, a signal): the request started ahead is left to finish or fail on
+    // its own; the client aborts whatever is still in flight when the run closes it.
+    ahead?.first.catch(() => {});
   }
+}
+
+/** Abandon a query that was started ahead and is not wanted after all. */
+async function drop(started: {
+  first: Promise<unknown>;
+  query: AsyncGenerator<EventPage, void, undefined>;
+}): Promise<void> {
+  await started.first.catch(() => {});
+  await started.query.return().catch(() => {});
 }
 
 function oldestOf(page: EventPage, fallback: number): number {

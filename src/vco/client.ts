@@ -48,14 +48,18 @@ const TOKEN_ERROR = -32000;
 export class VcoClient {
   readonly gate: RequestGate;
   requests = 0;
+  private readonly closer = new AbortController();
   private session: string | undefined;
   private loggingIn: Promise<void> | undefined;
   private readonly random: () => number;
 
   constructor(private readonly opts: ClientOptions) {
     // Waits (backoff, 429 penalties) end early when the run is told to stop.
-    const { signal } = opts;
-    if (signal) opts = this.opts = { ...opts, clock: interruptible(opts.clock, signal) };
+    // close() ends everything still in flight, e.g. a page asked for ahead that nobody needs.
+    const signal = opts.signal
+      ? AbortSignal.any([opts.signal, this.closer.signal])
+      : this.closer.signal;
+    opts = this.opts = { ...opts, signal, clock: interruptible(opts.clock, signal) };
     this.gate = new RequestGate(opts.maxInFlight, opts.clock, signal);
     this.random = opts.random ?? Math.random;
   }
@@ -72,7 +76,7 @@ export class VcoClient {
     method: string,
     params: object,
     schema: S,
-    fastParse?: (text: string) => unknown,
+    fastParse?: (reply: Buffer) => unknown,
   ): Promise<z.output<S>> {
     const reply = await this.callRaw(method, params, fastParse);
     const parsed = schema.safeParse(reply.body);
@@ -91,7 +95,7 @@ export class VcoClient {
   async callRaw(
     method: string,
     params: object,
-    fastParse?: (text: string) => unknown,
+    fastParse?: (reply: Buffer) => unknown,
   ): Promise<Reply> {
     const { clock, logger, retryBudgetMs } = this.opts;
     const started = clock.now();
@@ -139,13 +143,13 @@ export class VcoClient {
   private async attempt(
     method: string,
     params: object,
-    fastParse?: (text: string) => unknown,
+    fastParse?: (reply: Buffer) => unknown,
   ): Promise<Reply | Retryable | typeof SESSION_EXPIRED> {
     const res = await this.post(`/portal/rest/${method}`, params, method);
     if (res instanceof Retryable) return res;
     const classified = this.classifyStatus(res, method);
     if (classified) return classified;
-    if (fastParse && res.status === 200 && typeof res.data === "string") {
+    if (fastParse && res.status === 200 && Buffer.isBuffer(res.data)) {
       const fast = fastParse(res.data);
       if (fast !== undefined) return new Reply(fast);
     }
@@ -181,7 +185,10 @@ export class VcoClient {
   }
 
   /** Statuses that decide the outcome before the body is read. */
-  private classifyStatus(res: AxiosResponse<string>, method: string): Retryable | undefined {
+  private classifyStatus(
+    res: AxiosResponse<Buffer | string>,
+    method: string,
+  ): Retryable | undefined {
     const { status } = res;
     if (status === 429) {
       const penalty = rateLimitDelay(res.headers["retry-after"], this.opts.clock.now());
@@ -208,7 +215,7 @@ export class VcoClient {
     url: string,
     params: object,
     method: string,
-  ): Promise<AxiosResponse<string> | Retryable> {
+  ): Promise<AxiosResponse<Buffer | string> | Retryable> {
     const headers: Record<string, string> = {};
     const creds = this.opts.credentials;
     if (creds.kind === "token") headers.Authorization = `Token ${creds.token}`;
@@ -226,7 +233,10 @@ export class VcoClient {
           (x): x is AbortSignal => x !== undefined,
         );
         const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-        return this.opts.http.post<string>(url, params, { headers, ...(signal ? { signal } : {}) });
+        return this.opts.http.post<Buffer | string>(url, params, {
+          headers,
+          ...(signal ? { signal } : {}),
+        });
       });
     } catch (err) {
       this.throwIfStopped();
@@ -310,6 +320,11 @@ export class VcoClient {
     }
   }
 
+  /** Abort whatever is still in flight or waiting: the run is over. */
+  close(): void {
+    this.closer.abort();
+  }
+
   /** Ends a password session. Best effort: the run's work is already saved. */
   async logout(): Promise<void> {
     if (!this.session) return;
@@ -347,7 +362,8 @@ function interruptible(clock: Clock, signal: AbortSignal): Clock {
   };
 }
 
-function parseJson(text: unknown): unknown {
+function parseJson(data: unknown): unknown {
+  const text = Buffer.isBuffer(data) ? data.toString("utf8") : data;
   if (typeof text !== "string") return text ?? undefined;
   try {
     return JSON.parse(text);

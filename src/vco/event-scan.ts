@@ -6,11 +6,11 @@
 // (an error object, a cut-off reply, an event that is not an object) returns undefined, and the
 // caller falls back to JSON.parse.
 
-/** One event as found in the reply text. */
+/** One event as found in the reply. */
 export class ScannedEvent {
   constructor(
-    /** The event's own text; a newline inside means it was pretty-printed. */
-    readonly text: string,
+    /** The event's own bytes (a view of the reply); a newline inside means it was pretty-printed. */
+    readonly bytes: Buffer,
     readonly multiline: boolean,
     /** Raw JSON tokens of the three fields, or undefined when absent. */
     readonly idToken: string | undefined,
@@ -25,24 +25,27 @@ export interface ScannedReply {
 }
 
 /** Index just past the string whose opening quote is at `i`, or -1. */
-function endOfString(text: string, i: number): number {
+function endOfString(text: Buffer, i: number): number {
   let j = i + 1;
   for (;;) {
-    const q = text.indexOf('"', j);
+    const q = text.indexOf(34, j);
     if (q < 0) return -1;
     let k = q - 1;
-    while (text.charCodeAt(k) === 92) k--;
+    while (text[k] === 92) k--;
     if ((q - 1 - k) % 2 === 0) return q + 1;
     j = q + 1;
   }
 }
 
+/** The byte at `i`, or -1 past the end (so comparisons fail like charCodeAt's NaN). */
+const at = (text: Buffer, i: number): number => (i < text.length ? text[i]! : -1);
+
 /** Shared by the helpers below: set when whitespace between tokens held a line break. */
 let sawNewline = false;
 
-function skipSpace(text: string, i: number): number {
+function skipSpace(text: Buffer, i: number): number {
   for (; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+    const c = at(text, i);
     if (c === 32 || c === 9) continue;
     if (c === 10 || c === 13) {
       sawNewline = true;
@@ -54,13 +57,13 @@ function skipSpace(text: string, i: number): number {
 }
 
 /** Index just past the value at `i` (string, object, array, number or literal), or -1. */
-function endOfValue(text: string, i: number): number {
-  const c = text.charCodeAt(i);
+function endOfValue(text: Buffer, i: number): number {
+  const c = at(text, i);
   if (c === 34) return endOfString(text, i);
   if (c === 123 || c === 91) {
     let depth = 0;
     for (let j = i; j < text.length; j++) {
-      const d = text.charCodeAt(j);
+      const d = at(text, j);
       if (d === 34) {
         j = endOfString(text, j) - 1;
         if (j < 0) return -1;
@@ -73,7 +76,7 @@ function endOfValue(text: string, i: number): number {
   }
   let j = i;
   for (; j < text.length; j++) {
-    const d = text.charCodeAt(j);
+    const d = at(text, j);
     // , } ] and whitespace end a number or literal
     if (d === 44 || d === 125 || d === 93 || d === 32 || d === 10 || d === 13 || d === 9) break;
   }
@@ -82,28 +85,31 @@ function endOfValue(text: string, i: number): number {
 
 /** The `"key": ` of an object member starting at `i`: where the key is and where its value starts. */
 function memberAt(
-  text: string,
+  text: Buffer,
   i: number,
 ): { keyStart: number; keyEnd: number; valueStart: number } | undefined {
-  if (text.charCodeAt(i) !== 34) return undefined;
+  if (at(text, i) !== 34) return undefined;
   const keyEnd = endOfString(text, i);
   if (keyEnd < 0) return undefined;
   const colon = skipSpace(text, keyEnd);
-  if (text.charCodeAt(colon) !== 58) return undefined;
+  if (at(text, colon) !== 58) return undefined;
   return { keyStart: i, keyEnd, valueStart: skipSpace(text, colon + 1) };
 }
 
-function isKey(text: string, quote: number, end: number, name: string): boolean {
-  return end - quote - 2 === name.length && text.startsWith(name, quote + 1);
+function isKey(text: Buffer, quote: number, end: number, name: string): boolean {
+  if (end - quote - 2 !== name.length) return false;
+  for (let k = 0; k < name.length; k++)
+    if (text[quote + 1 + k] !== name.charCodeAt(k)) return false;
+  return true;
 }
 
-function scanEvent(text: string, open: number): { end: number; event: ScannedEvent } | undefined {
+function scanEvent(text: Buffer, open: number): { end: number; event: ScannedEvent } | undefined {
   sawNewline = false;
   let id: string | undefined;
   let logicalId: string | undefined;
   let eventTime: string | undefined;
   let i = skipSpace(text, open + 1);
-  if (text.charCodeAt(i) !== 125) {
+  if (at(text, i) !== 125) {
     for (;;) {
       const member = memberAt(text, i);
       if (!member) return undefined;
@@ -111,13 +117,13 @@ function scanEvent(text: string, open: number): { end: number; event: ScannedEve
       const valueEnd = endOfValue(text, valueStart);
       if (valueEnd < 0) return undefined;
       // A repeated key: JSON.parse keeps the last one, and so does this.
-      if (isKey(text, keyStart, keyEnd, "id")) id = text.slice(valueStart, valueEnd);
+      if (isKey(text, keyStart, keyEnd, "id")) id = text.toString("utf8", valueStart, valueEnd);
       else if (isKey(text, keyStart, keyEnd, "logicalId"))
-        logicalId = text.slice(valueStart, valueEnd);
+        logicalId = text.toString("utf8", valueStart, valueEnd);
       else if (isKey(text, keyStart, keyEnd, "eventTime"))
-        eventTime = text.slice(valueStart, valueEnd);
+        eventTime = text.toString("utf8", valueStart, valueEnd);
       i = skipSpace(text, valueEnd);
-      const c = text.charCodeAt(i);
+      const c = at(text, i);
       if (c === 125) break;
       if (c !== 44) return undefined;
       i = skipSpace(text, i + 1);
@@ -126,21 +132,21 @@ function scanEvent(text: string, open: number): { end: number; event: ScannedEve
   const end = i + 1;
   return {
     end,
-    event: new ScannedEvent(text.slice(open, end), sawNewline, id, logicalId, eventTime),
+    event: new ScannedEvent(text.subarray(open, end), sawNewline, id, logicalId, eventTime),
   };
 }
 
-function scanData(text: string, open: number): { end: number; events: ScannedEvent[] } | undefined {
+function scanData(text: Buffer, open: number): { end: number; events: ScannedEvent[] } | undefined {
   const events: ScannedEvent[] = [];
   let i = skipSpace(text, open + 1);
-  if (text.charCodeAt(i) === 93) return { end: i + 1, events };
+  if (at(text, i) === 93) return { end: i + 1, events };
   for (;;) {
-    if (text.charCodeAt(i) !== 123) return undefined;
+    if (at(text, i) !== 123) return undefined;
     const scanned = scanEvent(text, i);
     if (!scanned) return undefined;
     events.push(scanned.event);
     i = skipSpace(text, scanned.end);
-    const c = text.charCodeAt(i);
+    const c = at(text, i);
     if (c === 93) return { end: i + 1, events };
     if (c !== 44) return undefined;
     i = skipSpace(text, i + 1);
@@ -148,11 +154,11 @@ function scanData(text: string, open: number): { end: number; events: ScannedEve
 }
 
 /** The reply's metaData (parsed) and its events (scanned), or undefined for anything unusual. */
-export function scanEventsReply(text: string): ScannedReply | undefined {
+export function scanEventsReply(text: Buffer): ScannedReply | undefined {
   let metaText: string | undefined;
   let data: ScannedEvent[] | undefined;
   let i = skipSpace(text, 0);
-  if (text.charCodeAt(i) !== 123) return undefined;
+  if (at(text, i) !== 123) return undefined;
   i = skipSpace(text, i + 1);
   for (;;) {
     const member = memberAt(text, i);
@@ -161,7 +167,7 @@ export function scanEventsReply(text: string): ScannedReply | undefined {
     i = member.valueStart;
     let end: number;
     if (isKey(text, keyStart, keyEnd, "data")) {
-      if (text.charCodeAt(i) !== 91) return undefined;
+      if (at(text, i) !== 91) return undefined;
       const scanned = scanData(text, i);
       if (!scanned) return undefined;
       data = scanned.events;
@@ -170,10 +176,10 @@ export function scanEventsReply(text: string): ScannedReply | undefined {
       if (isKey(text, keyStart, keyEnd, "error")) return undefined;
       end = endOfValue(text, i);
       if (end < 0) return undefined;
-      if (isKey(text, keyStart, keyEnd, "metaData")) metaText = text.slice(i, end);
+      if (isKey(text, keyStart, keyEnd, "metaData")) metaText = text.toString("utf8", i, end);
     }
     i = skipSpace(text, end);
-    const c = text.charCodeAt(i);
+    const c = at(text, i);
     if (c === 125) break;
     if (c !== 44) return undefined;
     i = skipSpace(text, i + 1);

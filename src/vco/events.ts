@@ -52,7 +52,9 @@ export async function* eventPages(
       scanEventsReply,
     );
   let end = query.end;
-  let pending: Promise<EventsReply> | undefined = ask(end);
+  // A page asked for ahead may fail after its reader has gone (the run stopped): never unhandled.
+  const ahead = (p: Promise<EventsReply>) => (p.catch(() => {}), p);
+  let pending: Promise<EventsReply> | undefined = ahead(ask(end));
   try {
     while (pending) {
       const reply = await pending;
@@ -75,15 +77,15 @@ export async function* eventPages(
         const line =
           item instanceof ScannedEvent
             ? item.multiline
-              ? JSON.stringify(JSON.parse(item.text))
-              : item.text
-            : JSON.stringify(item);
+              ? Buffer.from(JSON.stringify(JSON.parse(item.bytes.toString("utf8"))))
+              : item.bytes
+            : Buffer.from(JSON.stringify(item));
         events.push({ key: keyed.key, time: keyed.time, line });
       }
       const more = reply.metaData.more && reply.data.length > 0;
       if (more && reply.metaData.nextPageLink) {
         // Ask for the next page now: the VCO renders it while the caller handles this one.
-        pending = ask(end, reply.metaData.nextPageLink);
+        pending = ahead(ask(end, reply.metaData.nextPageLink));
       } else if (more && oldest >= query.start) {
         if (oldest >= end) {
           // A whole page inside one second: a server without links cannot page past it.
@@ -96,7 +98,7 @@ export async function* eventPages(
         } else {
           end = oldest;
         }
-        if (end >= query.start) pending = ask(end);
+        if (end >= query.start) pending = ahead(ask(end));
       }
       yield { events, repeats, more };
     }

@@ -14,7 +14,7 @@ export interface HttpOptions {
 }
 
 /**
- * The axios instance the VCO client is given. Replies are read as text so that a reply cut off
+ * The axios instance the VCO client is given. Replies come back raw, so that a reply cut off
  * halfway is seen as a broken reply (and retried), not as a parse error deep inside axios.
  */
 export function createHttp(opts: HttpOptions): AxiosInstance {
@@ -36,7 +36,9 @@ export function createHttp(opts: HttpOptions): AxiosInstance {
     maxRedirects: 0,
     // A proxy in front of the VCO may answer anything; the client classifies every status itself.
     validateStatus: () => true,
-    responseType: "text",
+    // Bytes, not text: event replies are scanned and written as bytes (see event-scan.ts); other
+    // replies are decoded where they are read.
+    responseType: "arraybuffer",
     transformResponse: [(data: unknown) => data],
     headers: { "Content-Type": "application/json", Accept: "application/json" },
     proxy: false,

@@ -36,8 +36,8 @@ export type RawEvent = Record<string, unknown>;
 export interface KeyedEvent {
   key: string;
   time: number;
-  /** The event as one line of JSON (no newline). Kept instead of the object: a third of the memory. */
-  line: string;
+  /** The event as one line of JSON (no newline), as bytes: usually a view of the reply itself. */
+  line: Buffer;
 }
 
 /**

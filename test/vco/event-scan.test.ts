@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import { EventFactory } from "../../src/simulator/event-factory.js";
-import { scanEventsReply, tokenValue } from "../../src/vco/event-scan.js";
+import { scanEventsReply as scanBytes, tokenValue } from "../../src/vco/event-scan.js";
+
+const scanEventsReply = (text: string) => scanBytes(Buffer.from(text));
 
 const reply = (data: unknown[], meta: object = { limit: 2048, more: true, nextPageLink: 'x"]}' }) =>
   JSON.stringify({ metaData: meta, data });
@@ -29,7 +31,7 @@ it("finds every event's text and its id, logicalId and eventTime, as JSON.parse 
   assert.equal(scanned.data.length, events.length);
   scanned.data.forEach((s, i) => {
     const e = events[i]!;
-    assert.equal(s.text, JSON.stringify(e));
+    assert.equal(s.bytes.toString(), JSON.stringify(e));
     assert.equal(s.multiline, false);
     assert.deepEqual(tokenValue(s.idToken), e.id);
     assert.deepEqual(tokenValue(s.logicalIdToken), e.logicalId);
@@ -44,7 +46,7 @@ it("keeps the last of a repeated key, and flags pretty-printed events", () => {
   assert.equal(tokenValue(s.data[0]!.idToken), 2);
   assert.equal(s.data[0]!.multiline, false);
   assert.equal(s.data[1]!.multiline, true);
-  assert.deepEqual(JSON.parse(s.data[1]!.text), { id: 3 });
+  assert.deepEqual(JSON.parse(s.data[1]!.bytes.toString()), { id: 3 });
 });
 
 it("declines anything but the plain shape, so the caller falls back to JSON.parse", () => {
