@@ -55,9 +55,10 @@ export function collect(child: ChildProcess): Promise<CliResult> {
   });
 }
 
-/** pino JSON lines from stdout. */
+/** pino JSON lines from stdout; a last line still being written is left out. */
 export function logLines(stdout: string): Array<Record<string, unknown>> {
   return stdout
+    .slice(0, stdout.lastIndexOf("\n") + 1)
     .split("\n")
     .filter((l) => l.startsWith("{"))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
