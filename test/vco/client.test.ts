@@ -29,10 +29,11 @@ function client(
   clock: FakeClock,
   credentials: Credentials = { kind: "token", token: TOKEN },
   budgetMs = 120_000,
+  timeoutMs = 2000,
 ) {
   const log = memoryLog();
   const c = new VcoClient({
-    http: createHttp({ baseUrl: sim.baseUrl, timeoutMs: 2000 }),
+    http: createHttp({ baseUrl: sim.baseUrl, timeoutMs }),
     credentials,
     clock,
     logger: log.logger,
@@ -126,49 +127,23 @@ describe("VcoClient against the simulator", () => {
     assert.ok(clock.now() - Date.parse("2024-05-01T12:00:00Z") <= 20_000);
   });
 
-  it("times out a server that never answers, and retries", async () => {
-    const clock = new FakeClock();
-    const sim = await startSim({ now: () => clock.now() });
-    sim.faults = { ...sim.faults, hang: 1 };
-    const log = memoryLog();
-    const c = new VcoClient({
-      http: createHttp({ baseUrl: sim.baseUrl, timeoutMs: 200 }),
-      credentials: { kind: "token", token: TOKEN },
-      clock,
-      logger: log.logger,
-      maxInFlight: 3,
-      retryBudgetMs: 60_000,
-    });
-    const call = c.call("enterprise/getEnterprise", {}, enterpriseSchema);
-    while (clock.sleeps.length < 1) await new Promise((r) => setTimeout(r, 20));
-    sim.faults = { ...sim.faults, hang: 0 };
-    assert.equal((await call).id, 1);
-    assert.match(log.text(), /no reply in time/);
-  });
-
-  it(
-    "gives a reply that trickles forever a deadline, and retries",
-    { timeout: 15_000 },
-    async () => {
+  // A server that never answers, and one that trickles a byte now and then: both time out.
+  for (const [fault, timeoutMs, reason] of [
+    ["hang", 200, /no reply in time/],
+    ["trickle", 300, /no reply in time \(nothing complete within 300 ms\)/],
+  ] as const) {
+    it(`times out a reply that ${fault}s, and retries`, { timeout: 15_000 }, async () => {
       const clock = new FakeClock();
       const sim = await startSim({ now: () => clock.now() });
-      sim.faults = { ...sim.faults, trickle: 1 };
-      const log = memoryLog();
-      const c = new VcoClient({
-        http: createHttp({ baseUrl: sim.baseUrl, timeoutMs: 300 }),
-        credentials: { kind: "token", token: TOKEN },
-        clock,
-        logger: log.logger,
-        maxInFlight: 3,
-        retryBudgetMs: 60_000,
-      });
+      sim.faults = { ...sim.faults, [fault]: 1 };
+      const { c, log } = client(sim, clock, undefined, 60_000, timeoutMs);
       const call = c.call("enterprise/getEnterprise", {}, enterpriseSchema);
       while (clock.sleeps.length < 1) await new Promise((r) => setTimeout(r, 20));
-      sim.faults = { ...sim.faults, trickle: 0 };
+      sim.faults = { ...sim.faults, [fault]: 0 };
       assert.equal((await call).id, 1);
-      assert.match(log.text(), /no reply in time \(nothing complete within 300 ms\)/);
-    },
-  );
+      assert.match(log.text(), reason);
+    });
+  }
 
   it("logs in with a password, logs in again when the session expires, and logs out", async () => {
     const clock = new FakeClock();
