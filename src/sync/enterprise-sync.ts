@@ -1,7 +1,7 @@
 import { ConfigError, describeError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { NdjsonFile, reconcile, type FileMark } from "../sink/ndjson-file.js";
-import { loadState, saveState, type EnterpriseState } from "../store/state.js";
+import { loadState, saveState, type EnterpriseState, type RunRecord } from "../store/state.js";
 import { iso, type Clock } from "../time.js";
 import type { VcoClient } from "../vco/client.js";
 import type { Enterprise, KeyedEvent } from "../vco/schemas.js";
@@ -179,7 +179,7 @@ function runRecord(
   ok: boolean,
   t: { fetched: number; written: number; duplicates: number; pages: number },
   error?: string,
-): NonNullable<EnterpriseState["lastRun"]> {
+): RunRecord {
   return { startedAt: iso(start), finishedAt: iso(end), ok, ...t, ...(error ? { error } : {}) };
 }
 

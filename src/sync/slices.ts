@@ -30,23 +30,25 @@ export async function* walkSlices(
   end: number,
   logger: Logger,
 ): AsyncGenerator<Slice, void, undefined> {
-  type Started = { a: number; b: number; query: AsyncGenerator<EventPage, void, undefined> };
-  type First = Started & { first: Promise<IteratorResult<EventPage, void>> };
-  const begin = (a: number, b: number): First => {
+  type Started = {
+    query: AsyncGenerator<EventPage, void, undefined>;
+    first: Promise<IteratorResult<EventPage, void>>;
+  };
+  const begin = (a: number, b: number): Started => {
     const query = eventPages(client, { enterpriseId, start: a, end: b }, logger);
     const first = query.next();
     first.catch(() => {}); // read later, or dropped if the run stops first
-    return { a, b, query, first };
+    return { query, first };
   };
-  let ahead: First | undefined;
+  // The next slice's query, started before this one was handed over (same bounds by construction).
+  let ahead: Started | undefined;
   let sliceMs = end - start + 1;
   try {
     for (let a = start; a <= end;) {
       const b = Math.min(a + sliceMs - 1, end);
       const span = b - a + 1;
       const splittable = span > MIN_SLICE_MS;
-      const started: First = ahead && ahead.a === a && ahead.b === b ? ahead : begin(a, b);
-      if (ahead && ahead !== started) await drop(ahead);
+      const started = ahead ?? begin(a, b);
       ahead = undefined;
       const { query } = started;
       const first = await started.first;
@@ -90,15 +92,6 @@ export async function* walkSlices(
     // its own; the client aborts whatever is still in flight when the run closes it.
     ahead?.first.catch(() => {});
   }
-}
-
-/** Abandon a query that was started ahead and is not wanted after all. */
-async function drop(started: {
-  first: Promise<unknown>;
-  query: AsyncGenerator<EventPage, void, undefined>;
-}): Promise<void> {
-  await started.first.catch(() => {});
-  await started.query.return().catch(() => {});
 }
 
 function oldestOf(page: EventPage, fallback: number): number {

@@ -10,8 +10,9 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { Simulator } from "../../src/simulator/server.js";
+import type { Simulator } from "../../src/simulator/server.js";
 import { logLines, runCli, type CliResult } from "../helpers/cli.js";
+import { customerSim } from "../helpers/sim.js";
 import { tempDir } from "../helpers/tmp.js";
 import { allFiles, assertExactSet, assertOneLineError, EVENTS, HOUR } from "./support.js";
 
@@ -95,14 +96,12 @@ const WRONG_PASSWORD = canary("wrong-password");
 const USER = "siem@acme.example";
 
 async function httpsSim(pki: Pki, events = 5000): Promise<Simulator> {
-  const sim = new Simulator({ tls: { key: pki.key, cert: pki.cert } });
-  sim.addEnterprise(1, "ACME Corp").store.addSpread(events, Date.now() - HOUR, Date.now() - 1000);
-  sim.addToken(TOKEN, { type: "customer", enterpriseId: 1 });
-  sim.addUser({
+  const sim = customerSim({ tls: { key: pki.key, cert: pki.cert } }, "ACME Corp", {
+    token: TOKEN,
     username: USER,
     password: PASSWORD,
-    principal: { type: "customer", enterpriseId: 1 },
   });
+  sim.enterprises.get(1)!.store.addSpread(events, Date.now() - HOUR, Date.now() - 1000);
   await sim.start();
   return sim;
 }
