@@ -5,6 +5,10 @@
  */
 export class SeenWindow {
   private readonly times = new Map<string, number>();
+  private oldest = Number.POSITIVE_INFINITY;
+  private latest = Number.NEGATIVE_INFINITY;
+  /** Whether keys were added in eventTime order, so pruning can stop at the first one it keeps. */
+  private ordered = true;
 
   constructor(entries: Iterable<readonly [string, number]> = []) {
     for (const [key, time] of entries) this.add(key, time);
@@ -14,7 +18,18 @@ export class SeenWindow {
     return this.times.has(key);
   }
 
+  /**
+   * Whether an event of this time could be here at all. Cheap, and false for nearly every event of
+   * a backfill, whose slices only move forward: the key is not even built then.
+   */
+  mayHold(time: number): boolean {
+    return time >= this.oldest && time <= this.latest;
+  }
+
   add(key: string, time: number): void {
+    if (time < this.latest || this.times.has(key)) this.ordered = false;
+    if (time < this.oldest) this.oldest = time;
+    if (time > this.latest) this.latest = time;
     this.times.set(key, time);
   }
 
@@ -23,14 +38,25 @@ export class SeenWindow {
   }
 
   get newest(): number | undefined {
-    let newest: number | undefined;
-    for (const t of this.times.values()) if (newest === undefined || t > newest) newest = t;
-    return newest;
+    return this.times.size > 0 ? this.latest : undefined;
   }
 
   /** Forget events older than `before`: no query will reach back that far again. */
   prune(before: number): void {
-    for (const [key, time] of this.times) if (time < before) this.times.delete(key);
+    if (before <= this.oldest) return;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const [key, time] of this.times) {
+      if (time < before) this.times.delete(key);
+      else if (this.ordered) {
+        oldest = time;
+        break;
+      } else if (time < oldest) oldest = time;
+    }
+    this.oldest = oldest;
+    if (this.times.size === 0) {
+      this.latest = Number.NEGATIVE_INFINITY;
+      this.ordered = true;
+    }
   }
 
   toJSON(): Array<[string, number]> {
