@@ -33,6 +33,8 @@ const { O_RDWR, O_APPEND, O_CREAT, O_NOFOLLOW } = fs.constants;
  * the caller moves the cursor, so the file never lags the state.
  */
 export class NdjsonFile {
+  private unsynced = false;
+
   private constructor(
     readonly path: string,
     private fh: fsp.FileHandle,
@@ -46,13 +48,12 @@ export class NdjsonFile {
   }
 
   /**
-   * Append text in pieces (so a slice never needs one giant buffer), then fsync once. Returns the
-   * file's identity and size afterwards.
+   * Append text in pieces (so a slice never needs one giant buffer). Not yet durable: mark() makes
+   * it so. A crash in between leaves complete lines that the next start adopts (see reconcile).
    */
-  async append(pieces: Iterable<Buffer | string> | string): Promise<FileMark> {
-    await this.followRotation();
+  async write(pieces: Iterable<Buffer | string> | string): Promise<{ rotated: boolean }> {
+    const rotated = await this.followRotation();
     try {
-      let wrote = false;
       for (const piece of typeof pieces === "string" ? [pieces] : pieces) {
         if (piece.length === 0) continue;
         // One write(2) may write less than asked (a disk filling up) without an error: go on until
@@ -64,9 +65,19 @@ export class NdjsonFile {
             throw Object.assign(new Error("no space written"), { code: "ENOSPC" });
           off += bytesWritten;
         }
-        wrote = true;
+        this.unsynced = true;
       }
-      if (wrote) await this.fh.sync();
+    } catch (err) {
+      throw storageError(err, `cannot write ${this.path}`);
+    }
+    return { rotated };
+  }
+
+  /** fsync what was written, then the file's identity and size: what a commit records. */
+  async mark(): Promise<FileMark> {
+    try {
+      if (this.unsynced) await this.fh.sync();
+      this.unsynced = false;
       const st = await this.fh.stat();
       return { ino: st.ino, size: st.size, tail: await tailHash(this.fh, st.size) };
     } catch (err) {
@@ -74,19 +85,24 @@ export class NdjsonFile {
     }
   }
 
-  async mark(): Promise<FileMark> {
-    return this.append("");
+  async append(pieces: Iterable<Buffer | string> | string): Promise<FileMark> {
+    await this.write(pieces);
+    return this.mark();
   }
 
   /** If logrotate moved the file away mid-run, continue in a new file at the same path. */
-  private async followRotation(): Promise<void> {
+  private async followRotation(): Promise<boolean> {
     const [onDisk, mine] = await Promise.all([
       fsp.lstat(this.path).catch(() => undefined),
       this.fh.stat(),
     ]);
-    if (onDisk && onDisk.ino === mine.ino) return;
+    if (onDisk && onDisk.ino === mine.ino) return false;
+    // What went to the old file is made durable before moving on: a commit marks only the new one.
+    if (this.unsynced) await this.fh.sync().catch(() => {});
     await this.fh.close();
     this.fh = await openAppend(this.path);
+    this.unsynced = false;
+    return true;
   }
 
   async close(): Promise<void> {
