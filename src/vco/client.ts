@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import type { AxiosInstance, AxiosResponse } from "axios";
 import type { z } from "zod";
 import type { Credentials } from "../config.js";
@@ -14,6 +15,7 @@ import type { Logger } from "../logger.js";
 import type { Clock } from "../time.js";
 import { RequestGate } from "./gate.js";
 import { backoffDelay, rateLimitDelay } from "./retry.js";
+import { giveBuffer, takeBuffer } from "./page-pool.js";
 import { rpcErrorSchema } from "./schemas.js";
 
 export interface ClientOptions {
@@ -145,15 +147,17 @@ export class VcoClient {
     params: object,
     fastParse?: (reply: Buffer) => unknown,
   ): Promise<Reply | Retryable | typeof SESSION_EXPIRED> {
-    const res = await this.post(`/portal/rest/${method}`, params, method);
+    // A reply meant for fastParse is read into pooled memory, which what it returns may keep.
+    const res = await this.post(`/portal/rest/${method}`, params, method, fastParse !== undefined);
     if (res instanceof Retryable) return res;
     const classified = this.classifyStatus(res, method);
     if (classified) return classified;
-    if (fastParse && res.status === 200 && Buffer.isBuffer(res.data)) {
+    if (fastParse && res.status === 200) {
       const fast = fastParse(res.data);
       if (fast !== undefined) return new Reply(fast);
     }
     const body = parseJson(res.data);
+    giveBuffer(res.data);
     if (body === undefined) {
       return new Retryable(`HTTP ${res.status} with a reply that is not complete JSON`);
     }
@@ -185,10 +189,7 @@ export class VcoClient {
   }
 
   /** Statuses that decide the outcome before the body is read. */
-  private classifyStatus(
-    res: AxiosResponse<Buffer | string>,
-    method: string,
-  ): Retryable | undefined {
+  private classifyStatus(res: AxiosResponse<Buffer>, method: string): Retryable | undefined {
     const { status } = res;
     if (status === 429) {
       const penalty = rateLimitDelay(res.headers["retry-after"], this.opts.clock.now());
@@ -215,7 +216,8 @@ export class VcoClient {
     url: string,
     params: object,
     method: string,
-  ): Promise<AxiosResponse<Buffer | string> | Retryable> {
+    pooled = false,
+  ): Promise<AxiosResponse<Buffer> | Retryable> {
     const headers: Record<string, string> = {};
     const creds = this.opts.credentials;
     if (creds.kind === "token") headers.Authorization = `Token ${creds.token}`;
@@ -233,10 +235,14 @@ export class VcoClient {
           (x): x is AbortSignal => x !== undefined,
         );
         const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-        return this.opts.http.post<Buffer | string>(url, params, {
+        const res = await this.opts.http.post<Readable>(url, params, {
           headers,
+          responseType: "stream",
           ...(signal ? { signal } : {}),
         });
+        // Read inside the gate and under the deadline: a reply is only done when all of it is in.
+        const data = await readBody(res.data, res.headers["content-length"], pooled);
+        return Object.assign(res, { data });
       });
     } catch (err) {
       this.throwIfStopped();
@@ -362,14 +368,43 @@ function interruptible(clock: Clock, signal: AbortSignal): Clock {
   };
 }
 
-function parseJson(data: unknown): unknown {
-  const text = Buffer.isBuffer(data) ? data.toString("utf8") : data;
-  if (typeof text !== "string") return text ?? undefined;
+function parseJson(data: Buffer): unknown {
   try {
-    return JSON.parse(text);
+    return JSON.parse(data.toString("utf8"));
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The whole body. Event replies go into pooled memory (page-pool.ts), sized by Content-Length when
+ * the server sends one, so that a backfill does not leave a megabyte of garbage per page.
+ */
+async function readBody(stream: Readable, length: unknown, pooled: boolean): Promise<Buffer> {
+  if (!pooled) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+  const hint = Number(length);
+  let buf = takeBuffer(Number.isSafeInteger(hint) && hint > 0 ? hint : 1 << 20);
+  let n = 0;
+  try {
+    for await (const chunk of stream) {
+      const c = chunk as Buffer;
+      if (n + c.length > buf.length) {
+        const bigger = takeBuffer(Math.max(buf.length * 2, n + c.length));
+        buf.copy(bigger, 0, 0, n);
+        giveBuffer(buf);
+        buf = bigger;
+      }
+      n += c.copy(buf, n);
+    }
+  } catch (err) {
+    giveBuffer(buf);
+    throw err;
+  }
+  return buf.subarray(0, n);
 }
 
 function readCookies(header: unknown): Map<string, string> {

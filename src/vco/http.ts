@@ -36,9 +36,9 @@ export function createHttp(opts: HttpOptions): AxiosInstance {
     maxRedirects: 0,
     // A proxy in front of the VCO may answer anything; the client classifies every status itself.
     validateStatus: () => true,
-    // Bytes, not text: event replies are scanned and written as bytes (see event-scan.ts); other
-    // replies are decoded where they are read.
-    responseType: "arraybuffer",
+    // A stream: the client reads every body itself, event replies into reused memory (see
+    // client.ts readBody); they are scanned and written as bytes (see event-scan.ts).
+    responseType: "stream",
     transformResponse: [(data: unknown) => data],
     headers: { "Content-Type": "application/json", Accept: "application/json" },
     proxy: false,
