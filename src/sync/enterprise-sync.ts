@@ -4,10 +4,19 @@ import { NdjsonFile, reconcile, type FileMark } from "../sink/ndjson-file.js";
 import { loadState, saveState, type EnterpriseState, type RunRecord } from "../store/state.js";
 import { iso, type Clock } from "../time.js";
 import type { VcoClient } from "../vco/client.js";
-import type { Enterprise, KeyedEvent } from "../vco/schemas.js";
+import { LinePacker } from "../sink/line-packer.js";
+import type { Enterprise } from "../vco/schemas.js";
 import { releaseMemory } from "./release-memory.js";
 import { SeenWindow } from "./seen-window.js";
-import { walkSlices } from "./slices.js";
+import { eachOldestFirst, walkSlices } from "./slices.js";
+
+/**
+ * A backfill commits (fsyncs the file, then saves the cursor and window) after this many events or
+ * this long, not after every slice: fsync is the slowest step of a slice. A crash loses no written
+ * line either way, since the next start adopts lines written after the last commit.
+ */
+const COMMIT_EVERY = 65_536;
+const COMMIT_MS = 1_000;
 
 export interface SyncOptions {
   client: VcoClient;
@@ -96,10 +105,25 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
     lastError: saved?.lastError ?? null,
   };
   const totals = { fetched: 0, written: 0, duplicates: 0, pages: 0 };
-  const commit = async (mark: FileMark) => {
-    state.file = mark;
-    state.seen = seen.toJSON();
-    await saveState(o.dataDir, state);
+  const packer = new LinePacker();
+  /** Saves the state with the cursor moved to `to`; the in-memory state changes only if it saved. */
+  const commit = async (mark: FileMark, to = state.cursor) => {
+    const next = { ...state, cursor: to, file: mark, seen: seen.toJSON() };
+    await saveState(o.dataDir, next);
+    Object.assign(state, next);
+  };
+
+  // The slice written (and committed) in the background while the next one is fetched.
+  let pending: Promise<void> | undefined;
+  // The cursor as far as lines are written; state.cursor is the committed one.
+  let writtenCursor = cursor;
+  let sinceCommit = 0;
+  let writeFailed = false;
+  let committedAt = clock.now();
+  const settle = async () => {
+    const p = pending;
+    pending = undefined;
+    await p;
   };
 
   try {
@@ -107,55 +131,96 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
     const start = cursor === null ? o.firstStart : cursor - o.overlapMs;
     const end = clock.now();
     for await (const slice of walkSlices(o.client, enterprise.id, start, end, log)) {
-      const fresh = slice.events.filter((e) => !seen.has(e.key));
-      const written = fresh.length;
+      // Everything below touches the state, the window and the packer: the last slice's commit
+      // must be done with them first (it also fails this run here if it could not be written).
+      await settle();
       // Only keys the next query can reach again need remembering.
       const keepFrom = slice.end - o.overlapMs;
-      for (const e of fresh) if (e.time >= keepFrom) seen.add(e.key, e.time);
-      const mark = await file.append(linesOf(fresh));
-      totals.fetched += slice.events.length + slice.repeats;
-      totals.duplicates += slice.events.length - written + slice.repeats;
-      totals.written += written;
-      totals.pages += slice.pages;
-      state.cursor = Math.max(state.cursor ?? slice.end, slice.end);
-      seen.prune(state.cursor - o.overlapMs);
-      await commit(mark);
-      log.debug({ sliceEnd: iso(slice.end), written, pages: slice.pages }, "slice committed");
+      let written = 0;
+      eachOldestFirst(slice, (batch, i) => {
+        const time = batch.time[i]!;
+        let key: string | undefined;
+        if (seen.mayHold(time)) {
+          key = batch.key(i);
+          if (seen.has(key)) return;
+        }
+        if (time >= keepFrom) seen.add(key ?? batch.key(i), time);
+        packer.add(batch.bytes, batch.start[i]!, batch.end[i]!);
+        written++;
+      });
+      const lines = packer.take();
+      for (const b of slice.batches) b.release();
+      const nextCursor = Math.max(writtenCursor ?? slice.end, slice.end);
+      seen.prune(nextCursor - o.overlapMs);
+      sinceCommit += written;
+      const commitNow = sinceCommit >= COMMIT_EVERY || clock.now() - committedAt >= COMMIT_MS;
+      pending = (async () => {
+        const { rotated } = await file.write(lines).catch((e: unknown) => {
+          writeFailed = true;
+          throw e;
+        });
+        totals.fetched += slice.count + slice.repeats;
+        totals.duplicates += slice.count - written + slice.repeats;
+        totals.written += written;
+        totals.pages += slice.pages;
+        writtenCursor = nextCursor;
+        // Written but not committed: a crash now leaves complete lines that the next start adopts,
+        // so commits (an fsync of the file and of the state) can be fewer than slices.
+        if (commitNow || rotated) {
+          await commit(await file.mark(), writtenCursor);
+          sinceCommit = 0;
+          committedAt = clock.now();
+        }
+        log.debug(
+          {
+            sliceEnd: iso(slice.end),
+            written,
+            pages: slice.pages,
+            committed: commitNow || rotated,
+          },
+          "slice written",
+        );
+      })();
+      pending.catch(() => {}); // awaited by settle(); never unhandled meanwhile
       if (slice.pages > 1) releaseMemory();
       o.client.throwIfStopped();
     }
+    await settle();
     state.lastRun = runRecord(startedAt, clock.now(), true, totals);
     state.lastSuccessAt = iso(clock.now());
     state.lastError = null;
-    await commit(await file.mark());
+    await commit(await file.mark(), writtenCursor);
     log.info(
       { ...totals, cursor: iso(state.cursor ?? end), file: file.path },
       `enterprise ${enterprise.name}: ${totals.written} new events written`,
     );
     return result(state, totals);
   } catch (err) {
+    // A write still under way finishes first: it is progress, and a commit writes the same state file.
+    const wroteAll = await settle().then(
+      () => !writeFailed,
+      () => false,
+    );
     const message = describeError(err);
     state.lastRun = runRecord(startedAt, clock.now(), false, totals, message);
     state.lastError = { at: iso(clock.now()), message };
-    // Best effort, and only the run record: the cursor, dedupe window and file mark stay as last
-    // committed. A failed append (disk full) can leave part of a slice in the file; marking the file
-    // now would hide that tail from the next start's reconcile, and the window would name unwritten keys.
-    await saveState(o.dataDir, state).catch(() => {});
+    // Slices written before a failure elsewhere (the VCO, a signal) are complete: commit them. After
+    // a failed write (disk full) only the run record is saved: part of a slice can be in the file,
+    // and marking the file now would hide that tail from the next start's reconcile.
+    const saved =
+      wroteAll &&
+      (await file
+        .mark()
+        .then((mark) => commit(mark, writtenCursor))
+        .then(
+          () => true,
+          () => false,
+        ));
+    if (!saved) await saveState(o.dataDir, state).catch(() => {});
     log.error({ ...totals, error: message }, `enterprise ${enterprise.name}: run failed`);
     return { ...result(state, totals), error: err };
   } finally {
     await file.close();
-  }
-}
-
-const NEWLINE = Buffer.from("\n");
-
-/** Lines in pieces of about a page, so a slice is never one giant buffer. */
-function* linesOf(events: KeyedEvent[], per = 2048): Generator<Buffer> {
-  for (let i = 0; i < events.length; i += per) {
-    const parts: Buffer[] = [];
-    for (let j = i; j < Math.min(i + per, events.length); j++) parts.push(events[j]!.line, NEWLINE);
-    yield Buffer.concat(parts);
   }
 }
 

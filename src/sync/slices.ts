@@ -1,15 +1,17 @@
 import type { Logger } from "../logger.js";
 import type { VcoClient } from "../vco/client.js";
 import { eventPages, type EventPage } from "../vco/events.js";
-import type { KeyedEvent } from "../vco/schemas.js";
+import type { EventBatch } from "../vco/event-batch.js";
 import { MAX_PER_SLICE, MIN_SLICE_MS, nextSliceMs, TARGET_PER_SLICE } from "./slicing.js";
 
 export interface Slice {
   start: number;
   /** Inclusive: once this slice is written, the cursor may move here. */
   end: number;
-  /** Oldest first, ready to append. Repeats inside the slice are already dropped. */
-  events: KeyedEvent[];
+  /** The pages as they came, newest first; repeats inside the slice are marked (see eachOldestFirst). */
+  batches: EventBatch[];
+  /** Events in the slice, repeats not counted. */
+  count: number;
   pages: number;
   repeats: number;
 }
@@ -56,15 +58,16 @@ export async function* walkSlices(
       const firstPage = pages[0];
       if (splittable && firstPage?.more) {
         const covered = Math.max(b - oldestOf(firstPage, b), MIN_SLICE_MS);
-        if ((firstPage.events.length * span) / covered > MAX_PER_SLICE) {
+        if ((fresh(firstPage) * span) / covered > MAX_PER_SLICE) {
           await query.return();
           sliceMs = Math.min(
             Math.floor(span / 2),
             Math.max(
               MIN_SLICE_MS,
-              Math.floor((TARGET_PER_SLICE * covered) / Math.max(firstPage.events.length, 1)),
+              Math.floor((TARGET_PER_SLICE * covered) / Math.max(fresh(firstPage), 1)),
             ),
           );
+          firstPage.batch.release();
           logger.debug({ enterpriseId, sliceMs }, "dense backlog: walking it in shorter slices");
           continue;
         }
@@ -77,11 +80,12 @@ export async function* walkSlices(
       if (!got.complete) {
         // Denser further back than its first page showed: cut it by what was seen.
         sliceMs = Math.min(Math.floor(span / 2), sliceFromDensity(got.pages, b));
+        for (const p of got.pages) p.batch.release(); // after sliceFromDensity has read them
         continue;
       }
       const slice = toSlice(a, b, got.pages);
       a = b + 1;
-      sliceMs = nextSliceMs(span, slice.events.length, end - a + 1);
+      sliceMs = nextSliceMs(span, slice.count, end - a + 1);
       // Ask for the next slice's first page now: the VCO renders it while this one is written
       // and fsynced. Nothing of it is used before this slice is committed.
       if (a <= end) ahead = begin(a, Math.min(a + sliceMs - 1, end));
@@ -95,10 +99,11 @@ export async function* walkSlices(
 }
 
 function oldestOf(page: EventPage, fallback: number): number {
-  let oldest = fallback;
-  for (const e of page.events) if (e.time < oldest) oldest = e.time;
-  return oldest;
+  return Math.min(page.batch.oldest, fallback);
 }
+
+/** Events on the page that are not repeats. */
+const fresh = (page: EventPage): number => page.batch.count - page.repeats;
 
 /**
  * All pages of a query, unless they pass `cap` events: then stop early, so memory stays bounded.
@@ -109,11 +114,11 @@ async function collect(
   got: EventPage[],
   cap: number,
 ): Promise<{ pages: EventPage[]; complete: boolean }> {
-  let count = got.reduce((n, p) => n + p.events.length, 0);
+  let count = got.reduce((n, p) => n + fresh(p), 0);
   if (got.length > 0 && !got[got.length - 1]!.more) return { pages: got, complete: true };
   for await (const page of pages) {
     got.push(page);
-    count += page.events.length;
+    count += fresh(page);
     if (count > cap && page.more) {
       await pages.return();
       return { pages: got, complete: false };
@@ -126,7 +131,7 @@ function sliceFromDensity(pages: EventPage[], end: number): number {
   let count = 0;
   let oldest = end;
   for (const p of pages) {
-    count += p.events.length;
+    count += fresh(p);
     oldest = oldestOf(p, oldest);
   }
   return Math.max(
@@ -136,15 +141,48 @@ function sliceFromDensity(pages: EventPage[], end: number): number {
 }
 
 function toSlice(start: number, end: number, pages: EventPage[]): Slice {
-  const events: KeyedEvent[] = [];
+  let count = 0;
   let repeats = 0;
-  // Pages are newest first and so is each page: walk both backwards for oldest first.
-  for (let p = pages.length - 1; p >= 0; p--) {
-    const page = pages[p]!;
-    repeats += page.repeats;
-    for (let i = page.events.length - 1; i >= 0; i--) events.push(page.events[i]!);
+  for (const p of pages) {
+    count += fresh(p);
+    repeats += p.repeats;
   }
-  // A stable sort repairs any server that is not strictly ordered; it is a no-op pass otherwise.
-  events.sort((x, y) => x.time - y.time);
-  return { start, end, events, pages: pages.length, repeats };
+  return { start, end, batches: pages.map((p) => p.batch), count, pages: pages.length, repeats };
+}
+
+/**
+ * Calls `fn` for each event of the slice that is not a repeat, oldest first (by eventTime; events
+ * with the same time in the reverse of the order the VCO listed them). Pages come newest first and
+ * so does each page, so walking both backwards is the order whenever the VCO kept its promise; a
+ * server that did not gets a stable sort.
+ */
+export function eachOldestFirst(
+  slice: Slice,
+  fn: (batch: EventBatch, index: number) => void,
+): void {
+  const { batches } = slice;
+  if (inOrder(batches)) {
+    for (let p = batches.length - 1; p >= 0; p--) {
+      const b = batches[p]!;
+      for (let i = b.count - 1; i >= 0; i--) if (!b.repeat?.[i]) fn(b, i);
+    }
+    return;
+  }
+  const refs: Array<[EventBatch, number]> = [];
+  for (let p = batches.length - 1; p >= 0; p--) {
+    const b = batches[p]!;
+    for (let i = b.count - 1; i >= 0; i--) if (!b.repeat?.[i]) refs.push([b, i]);
+  }
+  refs.sort(([x, i], [y, j]) => x.time[i]! - y.time[j]!);
+  for (const [b, i] of refs) fn(b, i);
+}
+
+/** Whether each page is newest first and no page holds anything newer than the page before it. */
+function inOrder(batches: EventBatch[]): boolean {
+  let newerOldest = Number.POSITIVE_INFINITY;
+  for (const b of batches) {
+    if (!b.descending || b.newest > newerOldest) return false;
+    if (b.count > 0) newerOldest = b.oldest;
+  }
+  return true;
 }

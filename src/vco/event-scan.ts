@@ -1,51 +1,41 @@
 // A backfill's cost is dominated by what happens to every byte of every reply. JSON.parse builds
 // an object per event only for the tool to read three fields and write the event back out; the
 // objects then cost as much again in garbage collection. This scanner walks a getEnterpriseEvents
-// reply once, keeps each event's own text, and picks out `id`, `logicalId` and `eventTime`. It
-// accepts only the plain shape ({... "metaData": {...}, "data": [{...}, ...] ...}); anything else
-// (an error object, a cut-off reply, an event that is not an object) returns undefined, and the
-// caller falls back to JSON.parse.
+// reply once and records, per event, where its text is, where its key is and its eventTime: an
+// EventBatch, one object per page. It accepts only the plain shape
+// ({... "metaData": {...}, "data": [{...}, ...] ...}) with events on one line each; anything else
+// (an error object, a cut-off reply, a pretty-printed event, an event the tool cannot key) returns
+// undefined, and the caller falls back to JSON.parse.
 
-/** One event as found in the reply. */
-export class ScannedEvent {
-  constructor(
-    /** The event's own bytes (a view of the reply); a newline inside means it was pretty-printed. */
-    readonly bytes: Buffer,
-    readonly multiline: boolean,
-    /** Raw JSON tokens of the three fields, or undefined when absent. */
-    readonly idToken: string | undefined,
-    readonly logicalIdToken: string | undefined,
-    readonly eventTimeToken: string | undefined,
-  ) {}
-}
+import { BatchBuilder, hashBytes, type EventBatch } from "./event-batch.js";
+import { eventKey } from "./schemas.js";
 
 export interface ScannedReply {
   metaData: unknown;
-  data: ScannedEvent[];
+  data: EventBatch;
 }
+
+const QUOTE = 34;
+const BACKSLASH = 92;
 
 /** Index just past the string whose opening quote is at `i`, or -1. */
-function endOfString(text: Buffer, i: number): number {
-  let j = i + 1;
-  for (;;) {
-    const q = text.indexOf(34, j);
-    if (q < 0) return -1;
-    let k = q - 1;
-    while (text[k] === 92) k--;
-    if ((q - 1 - k) % 2 === 0) return q + 1;
-    j = q + 1;
+function endOfString(t: Buffer, i: number): number {
+  const len = t.length;
+  for (let j = i + 1; j < len; j++) {
+    const c = t[j]!;
+    if (c === QUOTE) return j + 1;
+    if (c === BACKSLASH) j++;
   }
+  return -1;
 }
 
-/** The byte at `i`, or -1 past the end (so comparisons fail like charCodeAt's NaN). */
-const at = (text: Buffer, i: number): number => (i < text.length ? text[i]! : -1);
-
-/** Shared by the helpers below: set when whitespace between tokens held a line break. */
+/** Set when whitespace or a value inside the current event held a line break. */
 let sawNewline = false;
 
-function skipSpace(text: Buffer, i: number): number {
-  for (; i < text.length; i++) {
-    const c = at(text, i);
+function skipSpace(t: Buffer, i: number): number {
+  const len = t.length;
+  for (; i < len; i++) {
+    const c = t[i]!;
     if (c === 32 || c === 9) continue;
     if (c === 10 || c === 13) {
       sawNewline = true;
@@ -57,15 +47,17 @@ function skipSpace(text: Buffer, i: number): number {
 }
 
 /** Index just past the value at `i` (string, object, array, number or literal), or -1. */
-function endOfValue(text: Buffer, i: number): number {
-  const c = at(text, i);
-  if (c === 34) return endOfString(text, i);
+function endOfValue(t: Buffer, i: number): number {
+  const len = t.length;
+  if (i >= len) return -1;
+  const c = t[i]!;
+  if (c === QUOTE) return endOfString(t, i);
   if (c === 123 || c === 91) {
     let depth = 0;
-    for (let j = i; j < text.length; j++) {
-      const d = at(text, j);
-      if (d === 34) {
-        j = endOfString(text, j) - 1;
+    for (let j = i; j < len; j++) {
+      const d = t[j]!;
+      if (d === QUOTE) {
+        j = endOfString(t, j) - 1;
         if (j < 0) return -1;
       } else if (d === 123 || d === 91) depth++;
       else if (d === 125 || d === 93) {
@@ -75,131 +67,255 @@ function endOfValue(text: Buffer, i: number): number {
     return -1;
   }
   let j = i;
-  for (; j < text.length; j++) {
-    const d = at(text, j);
+  for (; j < len; j++) {
+    const d = t[j]!;
     // , } ] and whitespace end a number or literal
     if (d === 44 || d === 125 || d === 93 || d === 32 || d === 10 || d === 13 || d === 9) break;
   }
   return j > i ? j : -1;
 }
 
-/** The `"key": ` of an object member starting at `i`: where the key is and where its value starts. */
-function memberAt(
-  text: Buffer,
-  i: number,
-): { keyStart: number; keyEnd: number; valueStart: number } | undefined {
-  if (at(text, i) !== 34) return undefined;
-  const keyEnd = endOfString(text, i);
-  if (keyEnd < 0) return undefined;
-  const colon = skipSpace(text, keyEnd);
-  if (at(text, colon) !== 58) return undefined;
-  return { keyStart: i, keyEnd, valueStart: skipSpace(text, colon + 1) };
-}
-
-function isKey(text: Buffer, quote: number, end: number, name: string): boolean {
+/** Whether the member name whose quotes are at `quote` and `end - 1` is `name` (ASCII). */
+function isName(t: Buffer, quote: number, end: number, name: string): boolean {
   if (end - quote - 2 !== name.length) return false;
-  for (let k = 0; k < name.length; k++)
-    if (text[quote + 1 + k] !== name.charCodeAt(k)) return false;
+  for (let k = 0; k < name.length; k++) if (t[quote + 1 + k] !== name.charCodeAt(k)) return false;
   return true;
 }
 
-function scanEvent(text: Buffer, open: number): { end: number; event: ScannedEvent } | undefined {
+// Where the current event's fields are (value start and end), or -1 when absent.
+let idAt = -1;
+let idEnd = -1;
+let logicalIdAt = -1;
+let logicalIdEnd = -1;
+let timeAt = -1;
+let timeEnd = -1;
+
+/** Index just past the event object whose `{` is at `open`, or -1; fills the field positions. */
+function scanEvent(t: Buffer, open: number): number {
   sawNewline = false;
-  let id: string | undefined;
-  let logicalId: string | undefined;
-  let eventTime: string | undefined;
-  let i = skipSpace(text, open + 1);
-  if (at(text, i) !== 125) {
-    for (;;) {
-      const member = memberAt(text, i);
-      if (!member) return undefined;
-      const { keyStart, keyEnd, valueStart } = member;
-      const valueEnd = endOfValue(text, valueStart);
-      if (valueEnd < 0) return undefined;
-      // A repeated key: JSON.parse keeps the last one, and so does this.
-      if (isKey(text, keyStart, keyEnd, "id")) id = text.toString("utf8", valueStart, valueEnd);
-      else if (isKey(text, keyStart, keyEnd, "logicalId"))
-        logicalId = text.toString("utf8", valueStart, valueEnd);
-      else if (isKey(text, keyStart, keyEnd, "eventTime"))
-        eventTime = text.toString("utf8", valueStart, valueEnd);
-      i = skipSpace(text, valueEnd);
-      const c = at(text, i);
-      if (c === 125) break;
-      if (c !== 44) return undefined;
-      i = skipSpace(text, i + 1);
-    }
-  }
-  const end = i + 1;
-  return {
-    end,
-    event: new ScannedEvent(text.subarray(open, end), sawNewline, id, logicalId, eventTime),
-  };
-}
-
-function scanData(text: Buffer, open: number): { end: number; events: ScannedEvent[] } | undefined {
-  const events: ScannedEvent[] = [];
-  let i = skipSpace(text, open + 1);
-  if (at(text, i) === 93) return { end: i + 1, events };
+  idAt = logicalIdAt = timeAt = -1;
+  let i = skipSpace(t, open + 1);
+  if (t[i] === 125) return i + 1;
   for (;;) {
-    if (at(text, i) !== 123) return undefined;
-    const scanned = scanEvent(text, i);
-    if (!scanned) return undefined;
-    events.push(scanned.event);
-    i = skipSpace(text, scanned.end);
-    const c = at(text, i);
-    if (c === 93) return { end: i + 1, events };
-    if (c !== 44) return undefined;
-    i = skipSpace(text, i + 1);
+    if (t[i] !== QUOTE) return -1;
+    const nameEnd = endOfString(t, i);
+    if (nameEnd < 0) return -1;
+    const colon = skipSpace(t, nameEnd);
+    if (t[colon] !== 58) return -1;
+    const valueStart = skipSpace(t, colon + 1);
+    const valueEnd = endOfValue(t, valueStart);
+    if (valueEnd < 0) return -1;
+    // A repeated name: JSON.parse keeps the last one, and so does this.
+    const nameLength = nameEnd - i - 2;
+    if (nameLength === 2) {
+      if (isName(t, i, nameEnd, "id")) ((idAt = valueStart), (idEnd = valueEnd));
+    } else if (nameLength === 9) {
+      if (isName(t, i, nameEnd, "eventTime")) ((timeAt = valueStart), (timeEnd = valueEnd));
+      else if (isName(t, i, nameEnd, "logicalId"))
+        ((logicalIdAt = valueStart), (logicalIdEnd = valueEnd));
+    }
+    i = skipSpace(t, valueEnd);
+    const c = t[i];
+    if (c === 125) return i + 1;
+    if (c !== 44) return -1;
+    i = skipSpace(t, i + 1);
   }
 }
 
-/** The reply's metaData (parsed) and its events (scanned), or undefined for anything unusual. */
-export function scanEventsReply(text: Buffer): ScannedReply | undefined {
-  let metaText: string | undefined;
-  let data: ScannedEvent[] | undefined;
-  let i = skipSpace(text, 0);
-  if (at(text, i) !== 123) return undefined;
-  i = skipSpace(text, i + 1);
-  for (;;) {
-    const member = memberAt(text, i);
-    if (!member) return undefined;
-    const { keyStart, keyEnd } = member;
-    i = member.valueStart;
-    let end: number;
-    if (isKey(text, keyStart, keyEnd, "data")) {
-      if (at(text, i) !== 91) return undefined;
-      const scanned = scanData(text, i);
-      if (!scanned) return undefined;
-      data = scanned.events;
-      end = scanned.end;
-    } else {
-      if (isKey(text, keyStart, keyEnd, "error")) return undefined;
-      end = endOfValue(text, i);
-      if (end < 0) return undefined;
-      if (isKey(text, keyStart, keyEnd, "metaData")) metaText = text.toString("utf8", i, end);
-    }
-    i = skipSpace(text, end);
-    const c = at(text, i);
-    if (c === 125) break;
-    if (c !== 44) return undefined;
-    i = skipSpace(text, i + 1);
+const digit = (t: Buffer, i: number): number => {
+  const d = t[i]! - 48;
+  return d >= 0 && d <= 9 ? d : Number.NaN;
+};
+const num = (t: Buffer, i: number, n: number): number => {
+  let v = 0;
+  for (let k = i; k < i + n; k++) v = v * 10 + digit(t, k);
+  return v;
+};
+
+/**
+ * The eventTime token at [at, end) in the VCO's own form, "2021-10-23T06:48:57.000Z" with its
+ * quotes, as epoch ms; NaN for anything else (read the slow way, as parseEventTime does).
+ */
+function vcoTime(t: Buffer, at: number, end: number): number {
+  if (
+    end - at !== 26 ||
+    t[at] !== QUOTE ||
+    t[at + 5] !== 45 ||
+    t[at + 8] !== 45 ||
+    t[at + 11] !== 84 ||
+    t[at + 14] !== 58 ||
+    t[at + 17] !== 58 ||
+    t[at + 20] !== 46 ||
+    t[at + 24] !== 90 ||
+    t[at + 25] !== QUOTE
+  ) {
+    return Number.NaN;
   }
-  if (skipSpace(text, i + 1) !== text.length || metaText === undefined || data === undefined) {
+  // Events of a page mostly share the hour: reuse the hour's epoch ms while "YYYY-MM-DDTHH" repeats.
+  if (!sameHour(t, at)) {
+    const mo = num(t, at + 6, 2);
+    const d = num(t, at + 9, 2);
+    const h = num(t, at + 12, 2);
+    hourMs =
+      mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24
+        ? Date.UTC(num(t, at + 1, 4), mo - 1, d, h)
+        : Number.NaN;
+    t.copy(hourText, 0, at + 1, at + 14);
+  }
+  const mi = num(t, at + 15, 2);
+  const s = num(t, at + 18, 2);
+  if (!(mi < 60 && s < 60)) return Number.NaN;
+  return hourMs + mi * 60_000 + s * 1000 + num(t, at + 21, 3);
+}
+
+/** The last "YYYY-MM-DDTHH" read, and its epoch ms (NaN if it was not a valid hour). */
+const hourText = Buffer.alloc(13);
+let hourMs = Number.NaN;
+
+function sameHour(t: Buffer, at: number): boolean {
+  for (let k = 0; k < 13; k++) if (t[at + 1 + k] !== hourText[k]) return false;
+  return true;
+}
+
+/** Whether [at, end) is a plain integer as String(number) writes it: digits, no leading zero. */
+function plainInteger(t: Buffer, at: number, end: number): boolean {
+  if (end - at > 15 || end <= at || (t[at] === 48 && end - at > 1)) return false;
+  for (let k = at; k < end; k++) if (!(t[k]! >= 48 && t[k]! <= 57)) return false;
+  return true;
+}
+
+/** Whether [at, end) is a non-empty string token with no escapes. */
+function plainString(t: Buffer, at: number, end: number): boolean {
+  if (end - at < 3 || t[at] !== QUOTE) return false;
+  for (let k = at + 1; k < end - 1; k++) if (t[k] === BACKSLASH) return false;
+  return true;
+}
+
+const isNull = (t: Buffer, at: number, end: number): boolean =>
+  end - at === 4 && t[at] === 110 && t[at + 1] === 117 && t[at + 2] === 108 && t[at + 3] === 108;
+
+/** Adds the event at [open, end) to the batch; false if the tool cannot key it. */
+function addEvent(b: BatchBuilder, t: Buffer, open: number, end: number): boolean {
+  // id wins unless absent or null, as in eventKey (`id ?? logicalId`).
+  const useId = idAt >= 0 && !isNull(t, idAt, idEnd);
+  const at = useId ? idAt : logicalIdAt;
+  const to = useId ? idEnd : logicalIdEnd;
+  const time = timeAt >= 0 ? vcoTime(t, timeAt, timeEnd) : Number.NaN;
+  if (at >= 0 && !Number.isNaN(time)) {
+    if (t[at] === QUOTE) {
+      if (plainString(t, at, to)) {
+        b.add(open, end, time, at + 1, to - 1, hashBytes(t, at + 1, to - 1));
+        return true;
+      }
+    } else if (plainInteger(t, at, to)) {
+      b.add(open, end, time, at, to, hashBytes(t, at, to));
+      return true;
+    }
+  }
+  // Unusual, not wrong: an escaped or non-integer id, another time format. Read it as JSON.parse
+  // would; an event that cannot be keyed sends the whole reply the slow way, for its message.
+  let keyed: ReturnType<typeof eventKey>;
+  try {
+    keyed = eventKey(JSON.parse(t.toString("utf8", open, end)));
+  } catch {
+    return false;
+  }
+  if (typeof keyed === "string") return false;
+  b.addWithKey(open, end, keyed.time, keyed.key);
+  return true;
+}
+
+function scanData(t: Buffer, open: number, b: BatchBuilder): number {
+  let i = skipSpace(t, open + 1);
+  if (t[i] === 93) return i + 1;
+  for (;;) {
+    if (t[i] !== 123) return -1;
+    const end = scanEvent(t, i);
+    // A pretty-printed event is rewritten on one line: the slow way.
+    if (end < 0 || sawNewline || !addEvent(b, t, i, end)) return -1;
+    i = skipSpace(t, end);
+    const c = t[i];
+    if (c === 93) return i + 1;
+    if (c !== 44) return -1;
+    i = skipSpace(t, i + 1);
+  }
+}
+
+/** The reply's metaData (parsed) and its events (as a batch), or undefined for anything unusual. */
+export function scanEventsReply(reply: Buffer): ScannedReply | undefined {
+  const builder = new BatchBuilder();
+  const metaData = scanReply(reply, builder);
+  if (metaData === undefined) {
+    builder.discard();
     return undefined;
   }
+  return { metaData, data: builder.build(reply) };
+}
+
+function scanReply(t: Buffer, builder: BatchBuilder): unknown {
+  let metaText: string | undefined;
+  let sawData = false;
+  let i = skipSpace(t, 0);
+  if (t[i] !== 123) return undefined;
+  i = skipSpace(t, i + 1);
+  for (;;) {
+    if (t[i] !== QUOTE) return undefined;
+    const nameEnd = endOfString(t, i);
+    if (nameEnd < 0) return undefined;
+    const colon = skipSpace(t, nameEnd);
+    if (t[colon] !== 58) return undefined;
+    const valueStart = skipSpace(t, colon + 1);
+    let end: number;
+    if (isName(t, i, nameEnd, "data")) {
+      if (t[valueStart] !== 91 || sawData) return undefined;
+      end = scanData(t, valueStart, builder);
+      if (end < 0) return undefined;
+      sawData = true;
+    } else {
+      if (isName(t, i, nameEnd, "error")) return undefined;
+      end = endOfValue(t, valueStart);
+      if (end < 0) return undefined;
+      if (isName(t, i, nameEnd, "metaData")) metaText = t.toString("utf8", valueStart, end);
+    }
+    i = skipSpace(t, end);
+    const c = t[i];
+    if (c === 125) break;
+    if (c !== 44) return undefined;
+    i = skipSpace(t, i + 1);
+  }
+  if (skipSpace(t, i + 1) !== t.length || metaText === undefined || !sawData) return undefined;
   try {
-    return { metaData: JSON.parse(metaText), data };
+    return JSON.parse(metaText) ?? undefined;
   } catch {
     return undefined;
   }
 }
 
-/** A scanned token's value: JSON.parse for anything but the common plain string. */
-export function tokenValue(token: string | undefined): unknown {
-  if (token === undefined) return undefined;
-  if (token.charCodeAt(0) === 34 && !token.includes("\\")) return token.slice(1, -1);
+/**
+ * metaData.nextPageLink, read before the rest of the reply when metaData is the reply's first
+ * member (as the VCO writes it) and says there is more; otherwise undefined. Only a hint for asking
+ * early: the reply as a whole is checked before the link is used.
+ */
+export function peekNextPageLink(t: Buffer): string | undefined {
+  let i = skipSpace(t, 0);
+  if (t[i] !== 123) return undefined;
+  i = skipSpace(t, i + 1);
+  if (t[i] !== QUOTE) return undefined;
+  const nameEnd = endOfString(t, i);
+  if (nameEnd < 0 || !isName(t, i, nameEnd, "metaData")) return undefined;
+  const colon = skipSpace(t, nameEnd);
+  if (t[colon] !== 58) return undefined;
+  const start = skipSpace(t, colon + 1);
+  if (t[start] !== 123) return undefined;
+  const end = endOfValue(t, start);
+  if (end < 0) return undefined;
   try {
-    return JSON.parse(token);
+    const meta = JSON.parse(t.toString("utf8", start, end)) as {
+      more?: unknown;
+      nextPageLink?: unknown;
+    };
+    const link = meta.nextPageLink;
+    return meta.more === true && typeof link === "string" && link !== "" ? link : undefined;
   } catch {
     return undefined;
   }

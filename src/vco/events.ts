@@ -2,10 +2,22 @@ import { ResponseShapeError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { iso } from "../time.js";
 import type { VcoClient } from "./client.js";
-import { ScannedEvent, scanEventsReply, tokenValue } from "./event-scan.js";
-import { eventKey, eventsReplySchema, type EventsReply, type KeyedEvent } from "./schemas.js";
+import { batchFromParsed, EventBatch } from "./event-batch.js";
+import { peekNextPageLink, scanEventsReply } from "./event-scan.js";
+import { z } from "zod";
 
 export const PAGE_LIMIT = 2048;
+
+/** A getEnterpriseEvents reply: events as a batch when the scanner read it, else as parsed. */
+const eventsReplySchema = z.looseObject({
+  metaData: z.looseObject({
+    limit: z.number().int().nonnegative().optional(),
+    more: z.boolean(),
+    nextPageLink: z.string().nullable().optional(),
+  }),
+  data: z.union([z.instanceof(EventBatch), z.array(z.unknown())]),
+});
+type EventsReply = z.infer<typeof eventsReplySchema>;
 const METHOD = "event/getEnterpriseEvents";
 
 export interface PageQuery {
@@ -16,9 +28,9 @@ export interface PageQuery {
 }
 
 export interface EventPage {
-  /** Events new to this query, newest first as the VCO sent them. */
-  events: KeyedEvent[];
-  /** Events on the page that an earlier page of the same query already gave. */
+  /** The page's events, newest first as the VCO sent them; `batch.repeat` marks repeats. */
+  batch: EventBatch;
+  /** Events on the page that an earlier page (or the same page) of this query already gave. */
   repeats: number;
   /** Whether the VCO said there is more after this page. */
   more: boolean;
@@ -38,54 +50,54 @@ export async function* eventPages(
   query: PageQuery,
   logger: Logger,
 ): AsyncGenerator<EventPage, void, undefined> {
-  const seen = new Set<string>();
-  const ask = (end: number, link?: string) =>
+  const repeats = new RepeatIndex();
+  // The next page, asked for as soon as a reply's bytes name it: before this reply is scanned, so
+  // the VCO renders it meanwhile. Used only if the link matches the one the checked reply gives.
+  let early: { link: string; reply: Promise<EventsReply> } | undefined;
+  let done = false;
+  const read = (bytes: Buffer) => {
+    const link = early || done ? undefined : peekNextPageLink(bytes);
+    if (link !== undefined) early = { link, reply: ahead(ask(end, link)) };
+    return scanEventsReply(bytes);
+  };
+  const ask = (to: number, link?: string) =>
     client.call(
       METHOD,
       {
         enterpriseId: query.enterpriseId,
-        interval: { start: query.start, end },
+        interval: { start: query.start, end: to },
         filter: { limit: PAGE_LIMIT },
         ...(link ? { nextPageLink: link } : {}),
       },
       eventsReplySchema,
-      scanEventsReply,
+      read,
     );
   let end = query.end;
   // A page asked for ahead may fail after its reader has gone (the run stopped): never unhandled.
   const ahead = (p: Promise<EventsReply>) => (p.catch(() => {}), p);
+  const takeEarly = (link?: string): Promise<EventsReply> | undefined => {
+    const e = early;
+    early = undefined;
+    if (e && e.link === link) return e.reply;
+    if (e) drop(e.reply);
+    return undefined;
+  };
   let pending: Promise<EventsReply> | undefined = ahead(ask(end));
   try {
     while (pending) {
-      const reply = await pending;
+      const reply: EventsReply = await pending;
       pending = undefined;
-      const events: KeyedEvent[] = [];
-      let repeats = 0;
-      let oldest = Number.POSITIVE_INFINITY;
-      // Each event's own bytes from the scan; re-serialised only when the reply needed JSON.parse
-      // or the event was pretty-printed over several lines.
-      for (let i = 0; i < reply.data.length; i++) {
-        const item = reply.data[i];
-        const keyed = item instanceof ScannedEvent ? scannedKey(item) : eventKey(item);
-        if (typeof keyed === "string") throw new ResponseShapeError(METHOD, keyed);
-        if (keyed.time < oldest) oldest = keyed.time;
-        if (seen.has(keyed.key)) {
-          repeats++;
-          continue;
-        }
-        seen.add(keyed.key);
-        const line =
-          item instanceof ScannedEvent
-            ? item.multiline
-              ? Buffer.from(JSON.stringify(JSON.parse(item.bytes.toString("utf8"))))
-              : item.bytes
-            : Buffer.from(JSON.stringify(item));
-        events.push({ key: keyed.key, time: keyed.time, line });
-      }
-      const more = reply.metaData.more && reply.data.length > 0;
-      if (more && reply.metaData.nextPageLink) {
-        // Ask for the next page now: the VCO renders it while the caller handles this one.
-        pending = ahead(ask(end, reply.metaData.nextPageLink));
+      const batch = toBatch(reply.data);
+      const oldest = batch.oldest;
+      const more: boolean = reply.metaData.more && batch.count > 0;
+      const link: string | undefined = more
+        ? (reply.metaData.nextPageLink ?? undefined)
+        : undefined;
+      const asked = takeEarly(link);
+      if (link) {
+        // Ask for the next page now (if the early ask did not): the VCO renders it while the
+        // caller handles this one.
+        pending = asked ?? ahead(ask(end, link));
       } else if (more && oldest >= query.start) {
         if (oldest >= end) {
           // A whole page inside one second: a server without links cannot page past it.
@@ -100,19 +112,66 @@ export async function* eventPages(
         }
         if (end >= query.start) pending = ahead(ask(end));
       }
-      yield { events, repeats, more };
+      yield { batch, repeats: repeats.mark(batch), more };
     }
   } finally {
-    // Abandoned early (the caller stopped): the prefetched page is not needed.
-    pending?.catch(() => {});
+    // Abandoned early (the caller stopped): the pages asked for ahead are not needed.
+    done = true;
+    if (pending) drop(pending);
+    takeEarly();
   }
 }
 
-/** Key and time of a scanned event, by the same rules (and messages) as a parsed one. */
-function scannedKey(e: ScannedEvent): { key: string; time: number } | string {
-  return eventKey({
-    id: tokenValue(e.idToken),
-    logicalId: tokenValue(e.logicalIdToken),
-    eventTime: tokenValue(e.eventTimeToken),
-  });
+/** A reply nobody will read: its memory goes back to the pool when it arrives. */
+function drop(reply: Promise<EventsReply>): void {
+  reply.then(
+    (r) => r.data instanceof EventBatch && r.data.release(),
+    () => {},
+  );
 }
+
+function toBatch(data: EventsReply["data"]): EventBatch {
+  if (data instanceof EventBatch) return data;
+  const batch = batchFromParsed(data);
+  if (typeof batch === "string") throw new ResponseShapeError(METHOD, batch);
+  return batch;
+}
+
+/**
+ * Keys of a query's events so far, by hash: a page that repeats an event an earlier page gave (new
+ * events arrived mid-walk, or a legacy VCO re-asked from the oldest second) has it marked.
+ */
+class RepeatIndex {
+  private readonly batches: EventBatch[] = [];
+  /** Key hash → position (batch number × 2^21 + index) of the first event with it, or of all. */
+  private readonly byHash = new Map<number, number | number[]>();
+
+  /** Marks the repeats in `batch` (the first copy wins) and returns how many there were. */
+  mark(batch: EventBatch): number {
+    const no = this.batches.push(batch) - 1;
+    let count = 0;
+    for (let i = 0; i < batch.count; i++) {
+      const hash = batch.keyHash[i]!;
+      const here = no * POSITION + i;
+      const known = this.byHash.get(hash);
+      if (known === undefined) {
+        this.byHash.set(hash, here);
+        continue;
+      }
+      const candidates = typeof known === "number" ? [known] : known;
+      if (candidates.some((p) => this.at(p, batch, i))) {
+        (batch.repeat ??= new Uint8Array(batch.count))[i] = 1;
+        count++;
+      } else if (typeof known === "number") this.byHash.set(hash, [known, here]);
+      else known.push(here);
+    }
+    return count;
+  }
+
+  private at(position: number, batch: EventBatch, i: number): boolean {
+    const other = this.batches[Math.floor(position / POSITION)]!;
+    return other.sameKey(position % POSITION, batch, i);
+  }
+}
+
+const POSITION = 2 ** 21;

@@ -19,26 +19,8 @@ export type Enterprise = { id: number; name: string; logicalId?: string | undefi
 
 export const enterpriseListSchema = z.array(enterpriseSchema);
 
-export const eventsReplySchema = z.looseObject({
-  metaData: z.looseObject({
-    limit: z.number().int().nonnegative().optional(),
-    more: z.boolean(),
-    nextPageLink: z.string().nullable().optional(),
-  }),
-  data: z.array(z.unknown()),
-});
-export type EventsReply = z.infer<typeof eventsReplySchema>;
-
 /** An event exactly as the VCO sent it. Never rebuilt: it is written back out unchanged. */
 export type RawEvent = Record<string, unknown>;
-
-/** What the pipeline keeps of each event: its key, its time, and its line of output. */
-export interface KeyedEvent {
-  key: string;
-  time: number;
-  /** The event as one line of JSON (no newline), as bytes: usually a view of the reply itself. */
-  line: Buffer;
-}
 
 /**
  * Classic events carry an integer `id`; VCO 6.2+ replaced it with a `logicalId` UUID. Ids are not

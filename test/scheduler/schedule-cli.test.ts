@@ -52,11 +52,11 @@ describe("vco-events schedule (the built CLI, against the simulator)", () => {
     child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
     const result = collect(child);
     // The backlog starts inside the window, so the first slices can be empty: wait for one with events.
-    const committedEvents = () =>
+    const writtenEvents = () =>
       logLines(stdout.slice(0, stdout.lastIndexOf("\n") + 1)).some(
-        (l) => l.msg === "slice committed" && Number(l.written) > 0,
+        (l) => l.msg === "slice written" && Number(l.written) > 0,
       );
-    await until("the first commit with events", committedEvents, 8_000);
+    await until("the first slice with events", writtenEvents, 8_000);
     child.kill("SIGTERM");
     const r = await result;
     assert.equal(r.code, 0, r.stderr);

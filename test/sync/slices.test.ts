@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { it } from "node:test";
 import { createLogger } from "../../src/logger.js";
-import { walkSlices } from "../../src/sync/slices.js";
+import { eachOldestFirst, walkSlices } from "../../src/sync/slices.js";
 import { MAX_PER_SLICE } from "../../src/sync/slicing.js";
 import { VcoClient } from "../../src/vco/client.js";
 import { createHttp } from "../../src/vco/http.js";
@@ -30,13 +30,17 @@ it("slices stay bounded when the backlog is much denser further back than the ne
   let biggest = 0;
   let last = -Infinity;
   for await (const slice of walkSlices(client, 1, clock.now() - 7 * DAY, clock.now(), logger)) {
-    biggest = Math.max(biggest, slice.events.length);
+    biggest = Math.max(biggest, slice.count);
     assert.ok(slice.start > last, "slices move forward");
     last = slice.end;
-    for (const e of slice.events) {
-      assert.ok(!keys.has(e.key), "no repeats across slices");
-      keys.add(e.key);
-    }
+    let previous = -Infinity;
+    eachOldestFirst(slice, (batch, i) => {
+      const key = batch.key(i);
+      assert.ok(!keys.has(key), "no repeats across slices");
+      keys.add(key);
+      assert.ok(batch.time[i]! >= previous, "oldest first");
+      previous = batch.time[i]!;
+    });
   }
   assert.equal(keys.size, 62_000);
   assert.ok(biggest <= MAX_PER_SLICE + 2048, `largest slice ${biggest}`);

@@ -1,0 +1,217 @@
+import { giveBuffer } from "./page-pool.js";
+import { eventKey } from "./schemas.js";
+
+// A page of 2,048 events kept as 2,048 objects (plus a Buffer view, a key string and a token or two
+// each) survives the young generation while its slice is being collected, and a 1M-event backfill
+// then spends a quarter of its time in full garbage collections. A batch is one object per page:
+// the reply's bytes and a few typed arrays of offsets, times and key hashes, all of them reused
+// from page to page.
+
+/** Per-event columns of a batch; only the first `count` entries of each are meaningful. */
+class Columns {
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+  readonly time: Float64Array;
+  readonly keyStart: Int32Array;
+  readonly keyEnd: Int32Array;
+  readonly keyHash: Int32Array;
+
+  constructor(readonly capacity: number) {
+    this.start = new Int32Array(capacity);
+    this.end = new Int32Array(capacity);
+    this.time = new Float64Array(capacity);
+    this.keyStart = new Int32Array(capacity);
+    this.keyEnd = new Int32Array(capacity);
+    this.keyHash = new Int32Array(capacity);
+  }
+
+  copyFrom(other: Columns, count: number): void {
+    this.start.set(other.start.subarray(0, count));
+    this.end.set(other.end.subarray(0, count));
+    this.time.set(other.time.subarray(0, count));
+    this.keyStart.set(other.keyStart.subarray(0, count));
+    this.keyEnd.set(other.keyEnd.subarray(0, count));
+    this.keyHash.set(other.keyHash.subarray(0, count));
+  }
+}
+
+/** Reused columns, as page-pool.ts reuses reply buffers. */
+class ColumnPool {
+  private readonly free: Columns[] = [];
+
+  take(capacity: number): Columns {
+    const i = this.free.findIndex((c) => c.capacity >= capacity);
+    if (i >= 0) return this.free.splice(i, 1)[0]!;
+    return new Columns(Math.max(capacity, 2048));
+  }
+
+  give(columns: Columns): void {
+    if (this.free.length < 16) this.free.push(columns);
+  }
+}
+
+const columnPool = new ColumnPool();
+
+/** One page of events: the reply's bytes and where each event is in them. */
+export class EventBatch {
+  /** Set for events an earlier page of the same query already gave (see eventPages). */
+  repeat: Uint8Array | undefined;
+  private columns: Columns | undefined;
+
+  constructor(
+    /** Each event's text is `bytes[start[i], end[i])`. */
+    readonly bytes: Buffer,
+    public count: number,
+    columns: Columns,
+    /** For the few events read the slow way, the key; for the rest it is `bytes[keyStart[i], keyEnd[i])`. */
+    readonly keyText: ReadonlyMap<number, string> | undefined,
+    /** Newest first with no rise anywhere, as the VCO promises. */
+    readonly descending: boolean,
+    readonly oldest: number,
+    readonly newest: number,
+  ) {
+    this.columns = columns;
+    this.start = columns.start;
+    this.end = columns.end;
+    this.time = columns.time;
+    this.keyStart = columns.keyStart;
+    this.keyEnd = columns.keyEnd;
+    this.keyHash = columns.keyHash;
+  }
+
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+  /** eventTime, epoch ms. */
+  readonly time: Float64Array;
+  readonly keyStart: Int32Array;
+  readonly keyEnd: Int32Array;
+  /** A 30-bit hash of the key's UTF-8 text: equal keys, equal hashes. */
+  readonly keyHash: Int32Array;
+
+  key(i: number): string {
+    return this.keyText?.get(i) ?? this.bytes.toString("utf8", this.keyStart[i], this.keyEnd[i]);
+  }
+
+  /** The event as one line of JSON, without the newline. */
+  line(i: number): Buffer {
+    return this.bytes.subarray(this.start[i], this.end[i]);
+  }
+
+  sameKey(i: number, other: EventBatch, j: number): boolean {
+    if (this.keyHash[i] !== other.keyHash[j]) return false;
+    if (this.keyText || other.keyText) return this.key(i) === other.key(j);
+    const [a, b] = [this.keyStart[i]!, this.keyEnd[i]!];
+    return this.bytes.compare(other.bytes, other.keyStart[j], other.keyEnd[j], a, b) === 0;
+  }
+
+  /** Done with: its memory goes back to the pools, and it holds no events any more. */
+  release(): void {
+    if (this.columns) columnPool.give(this.columns);
+    giveBuffer(this.bytes);
+    this.columns = undefined;
+    this.count = 0;
+  }
+}
+
+/** FNV-1a over `bytes[from, to)`, cut to 30 bits so it stays a small integer in V8. */
+export function hashBytes(bytes: Uint8Array, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return (h >>> 2) & 0x3fffffff;
+}
+
+/** Collects events into the columns of a batch, growing them as needed. */
+export class BatchBuilder {
+  private n = 0;
+  private c: Columns;
+  private keyText: Map<number, string> | undefined;
+  private descending = true;
+  private oldest = Number.POSITIVE_INFINITY;
+  private newest = Number.NEGATIVE_INFINITY;
+
+  constructor(capacity = 2048) {
+    this.c = columnPool.take(capacity);
+  }
+
+  get count(): number {
+    return this.n;
+  }
+
+  /** An event whose key is `bytes[keyStart, keyEnd)`. */
+  add(
+    start: number,
+    end: number,
+    time: number,
+    keyStart: number,
+    keyEnd: number,
+    hash: number,
+  ): void {
+    const i = this.reserve(time);
+    const c = this.c;
+    c.start[i] = start;
+    c.end[i] = end;
+    c.keyStart[i] = keyStart;
+    c.keyEnd[i] = keyEnd;
+    c.keyHash[i] = hash;
+  }
+
+  /** An event whose key is not plain text in the bytes (read the slow way). */
+  addWithKey(start: number, end: number, time: number, key: string): void {
+    const i = this.reserve(time);
+    const c = this.c;
+    c.start[i] = start;
+    c.end[i] = end;
+    const utf8 = Buffer.from(key, "utf8");
+    c.keyHash[i] = hashBytes(utf8, 0, utf8.length);
+    (this.keyText ??= new Map()).set(i, key);
+  }
+
+  /** The batch over `bytes` (pooled memory goes back to the pool on release). */
+  build(bytes: Buffer): EventBatch {
+    const { n, c, keyText, descending, oldest, newest } = this;
+    return new EventBatch(bytes, n, c, keyText, descending, oldest, newest);
+  }
+
+  /** Nothing built after all: the columns go back. */
+  discard(): void {
+    columnPool.give(this.c);
+  }
+
+  private reserve(time: number): number {
+    const i = this.n++;
+    if (i === this.c.capacity) {
+      const bigger = columnPool.take(i * 2);
+      bigger.copyFrom(this.c, i);
+      columnPool.give(this.c);
+      this.c = bigger;
+    }
+    const times = this.c.time;
+    if (i > 0 && time > times[i - 1]!) this.descending = false;
+    times[i] = time;
+    if (time < this.oldest) this.oldest = time;
+    if (time > this.newest) this.newest = time;
+    return i;
+  }
+}
+
+/**
+ * A batch from events that went through JSON.parse (a reply the scanner declined): each is written
+ * back out with JSON.stringify. Returns a reason string for the first unusable event.
+ */
+export function batchFromParsed(events: readonly unknown[]): EventBatch | string {
+  const builder = new BatchBuilder(Math.max(events.length, 1));
+  const lines: Buffer[] = [];
+  let offset = 0;
+  for (const event of events) {
+    const keyed = eventKey(event);
+    if (typeof keyed === "string") {
+      builder.discard();
+      return keyed;
+    }
+    const line = Buffer.from(JSON.stringify(event), "utf8");
+    builder.addWithKey(offset, offset + line.length, keyed.time, keyed.key);
+    lines.push(line);
+    offset += line.length;
+  }
+  return builder.build(Buffer.concat(lines, offset));
+}
