@@ -32,17 +32,14 @@ export async function* walkSlices(
   end: number,
   logger: Logger,
 ): AsyncGenerator<Slice, void, undefined> {
-  type Started = {
-    query: AsyncGenerator<EventPage, void, undefined>;
-    first: Promise<IteratorResult<EventPage, void>>;
-  };
   const begin = (a: number, b: number): Started => {
     const query = eventPages(client, { enterpriseId, start: a, end: b }, logger);
     const first = query.next();
     first.catch(() => {}); // read later, or dropped if the run stops first
     return { query, first };
   };
-  // The next slice's query, started before this one was handed over (same bounds by construction).
+  // The next slice's query, started before this one was handed over (same bounds by construction:
+  // sliceMs is set to its length).
   let ahead: Started | undefined;
   let sliceMs = end - start + 1;
   try {
@@ -56,20 +53,25 @@ export async function* walkSlices(
       const first = await started.first;
       const pages = first.done ? [] : [first.value];
       const firstPage = pages[0];
+      let nextMs: number | undefined;
       if (splittable && firstPage?.more) {
         const covered = Math.max(b - oldestOf(firstPage, b), MIN_SLICE_MS);
-        if ((fresh(firstPage) * span) / covered > MAX_PER_SLICE) {
+        const estimate = (fresh(firstPage) * span) / covered;
+        if (estimate > MAX_PER_SLICE) {
           await query.return();
           sliceMs = Math.min(
             Math.floor(span / 2),
-            Math.max(
-              MIN_SLICE_MS,
-              Math.floor((TARGET_PER_SLICE * covered) / Math.max(fresh(firstPage), 1)),
-            ),
+            Math.max(MIN_SLICE_MS, Math.floor((TARGET_PER_SLICE * span) / estimate)),
           );
           firstPage.batch.release();
           logger.debug({ enterpriseId, sliceMs }, "dense backlog: walking it in shorter slices");
           continue;
+        }
+        // The rest of this slice is on its way: ask for the next slice's first page as well, sized
+        // from this first page's density, so the VCO is not left waiting between slices.
+        if (b < end) {
+          nextMs = nextSliceMs(span, estimate, end - b);
+          ahead = begin(b + 1, Math.min(b + nextMs, end));
         }
       }
       const got = await collect(
@@ -81,21 +83,37 @@ export async function* walkSlices(
         // Denser further back than its first page showed: cut it by what was seen.
         sliceMs = Math.min(Math.floor(span / 2), sliceFromDensity(got.pages, b));
         for (const p of got.pages) p.batch.release(); // after sliceFromDensity has read them
+        if (ahead) abandon(ahead);
+        ahead = undefined;
         continue;
       }
       const slice = toSlice(a, b, got.pages);
       a = b + 1;
-      sliceMs = nextSliceMs(span, slice.count, end - a + 1);
-      // Ask for the next slice's first page now: the VCO renders it while this one is written
-      // and fsynced. Nothing of it is used before this slice is committed.
-      if (a <= end) ahead = begin(a, Math.min(a + sliceMs - 1, end));
+      sliceMs = nextMs ?? nextSliceMs(span, slice.count, end - a + 1);
+      // Ask for the next slice's first page now (unless asked already): the VCO renders it while
+      // this one is written. Nothing of it is used before this slice is handed over.
+      if (a <= end && !ahead) ahead = begin(a, Math.min(a + sliceMs - 1, end));
       yield slice;
     }
   } finally {
-    // Stopped early (an error, a signal): the request started ahead is left to finish or fail on
-    // its own; the client aborts whatever is still in flight when the run closes it.
-    ahead?.first.catch(() => {});
+    // Stopped early (an error, a signal): the query started ahead is not needed.
+    if (ahead) abandon(ahead);
   }
+}
+
+/** A query started ahead that will not be used: its first page's memory goes back when it arrives. */
+function abandon(started: Started): void {
+  started.first
+    .then((r) => {
+      if (!r.done) r.value.batch.release();
+      return started.query.return(undefined);
+    })
+    .catch(() => {});
+}
+
+interface Started {
+  query: AsyncGenerator<EventPage, void, undefined>;
+  first: Promise<IteratorResult<EventPage, void>>;
 }
 
 function oldestOf(page: EventPage, fallback: number): number {
