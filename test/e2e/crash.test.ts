@@ -35,6 +35,7 @@ describe("crash safety", () => {
     let uncommittedTails = 0;
     let completed = 0;
     let bursts = 0;
+    let lastRunMs = 3000;
     const history: string[] = [];
     const progress = () => `${readState(dir)?.cursor ?? "-"}/${sizeOf(file)}`;
     for (
@@ -51,8 +52,10 @@ describe("crash safety", () => {
       // so the later bursts are also fetched by whole incremental runs.
       const kill =
         kills < MIN_KILLS || killsMidWork < MIN_KILLS / 2 || uncommittedTails < 1 || random() < 0.6;
-      const targeted = random() < 0.4;
-      const delay = random() < 0.3 ? 150 + random() * 500 : 300 + random() * 2700;
+      // Aimed more often while too few kills have landed mid-work; the others at a random instant
+      // of a run as long as the last whole one (runs shrink from a backfill to small bursts).
+      const targeted = random() < (killsMidWork < MIN_KILLS / 2 ? 0.6 : 0.4);
+      const delay = 100 + random() * lastRunMs;
       const before = progress();
       const t0 = Date.now();
       const child = startCli(["fetch", "--since", "24h"], env);
@@ -77,6 +80,7 @@ describe("crash safety", () => {
       if (r.signal !== "SIGKILL") {
         assert.equal(r.code, 0, `run finished on its own but failed: ${r.stderr}`);
         completed++;
+        lastRunMs = Date.now() - t0;
       }
       // The committed state is always whole: it is replaced atomically.
       const state = readState(dir);
