@@ -155,10 +155,7 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
       sinceCommit += written;
       const commitNow = sinceCommit >= COMMIT_EVERY || clock.now() - committedAt >= COMMIT_MS;
       pending = (async () => {
-        const { rotated } = await file.write(lines).catch((e: unknown) => {
-          writeFailed = true;
-          throw e;
-        });
+        const { rotated } = await file.write(lines);
         totals.fetched += slice.count + slice.repeats;
         totals.duplicates += slice.count - written + slice.repeats;
         totals.written += written;
@@ -180,7 +177,11 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
           },
           "slice written",
         );
-      })();
+      })().catch((e: unknown) => {
+        // A failed write, fsync or state save: nothing after the last commit is trusted to disk.
+        writeFailed = true;
+        throw e;
+      });
       pending.catch(() => {}); // awaited by settle(); never unhandled meanwhile
       if (slice.pages > 1) releaseMemory();
       o.client.throwIfStopped();
@@ -205,8 +206,8 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
     state.lastRun = runRecord(startedAt, clock.now(), false, totals, message);
     state.lastError = { at: iso(clock.now()), message };
     // Slices written before a failure elsewhere (the VCO, a signal) are complete: commit them. After
-    // a failed write (disk full) only the run record is saved: part of a slice can be in the file,
-    // and marking the file now would hide that tail from the next start's reconcile.
+    // a failed write (disk full) or commit only the run record is saved: part of a slice can be in
+    // the file, and marking the file now would hide that tail from the next start's reconcile.
     const saved =
       wroteAll &&
       (await file
