@@ -7,18 +7,21 @@ export const DEMO_USER = { username: "admin@acme.example", password: "demo-passw
  * A small, realistic orchestrator: one customer enterprise with a day of events, reachable with
  * a token or a password; plus a partner and an operator with a few more enterprises.
  */
+const DAY = 24 * 3_600_000;
+
 export function demoSimulator(backlog: number, options: SimulatorOptions = {}): Simulator {
   const sim = new Simulator(options);
   const now = options.now?.() ?? Date.now();
   const acme = sim.addEnterprise(101, "ACME Corp");
-  acme.store.addSpread(backlog, now - 24 * 3_600_000, now - 60_000);
+  // A day of events that a first fetch (VCO_LOOKBACK, 24h by default) reaches all of.
+  acme.store.addSpread(backlog, now - DAY + 60_000, now - 60_000);
   for (const [id, name] of [
     [102, "Globex Retail"],
     [103, "Initech / Branches"],
   ] as const) {
     sim
       .addEnterprise(id, name, 7)
-      .store.addSpread(Math.ceil(backlog / 4), now - 24 * 3_600_000, now - 60_000);
+      .store.addSpread(Math.ceil(backlog / 4), now - DAY + 60_000, now - 60_000);
   }
   sim.addToken(DEMO_TOKEN, { type: "customer", enterpriseId: 101 });
   sim.addToken("demo-partner-token", { type: "partner", proxyId: 7 });
