@@ -52,8 +52,9 @@ export class NdjsonFile {
    * it so. A crash in between leaves complete lines that the next start adopts (see reconcile).
    */
   async write(pieces: Iterable<Buffer | string> | string): Promise<{ rotated: boolean }> {
-    const rotated = await this.followRotation();
+    let rotated = false;
     try {
+      rotated = await this.followRotation();
       for (const piece of typeof pieces === "string" ? [pieces] : pieces) {
         if (piece.length === 0) continue;
         // One write(2) may write less than asked (a disk filling up) without an error: go on until
@@ -98,7 +99,8 @@ export class NdjsonFile {
     ]);
     if (onDisk && onDisk.ino === mine.ino) return false;
     // What went to the old file is made durable before moving on: a commit marks only the new one.
-    if (this.unsynced) await this.fh.sync().catch(() => {});
+    // A failed fsync fails the write, so nothing after the last commit is committed.
+    if (this.unsynced) await this.fh.sync();
     await this.fh.close();
     this.fh = await openAppend(this.path);
     this.unsynced = false;
