@@ -34,11 +34,14 @@ export class EventStore {
       visibleAt?: number;
       overrides?: Record<string, unknown>;
       raw?: Record<string, unknown>;
+      indent?: number;
     } = {},
   ): Record<string, unknown> {
     const body = opts.raw ?? this.factory.make(eventTime, opts.overrides);
     const time = Date.parse(String(body.eventTime ?? new Date(eventTime).toISOString()));
-    const stored = { time: Number.isNaN(time) ? eventTime : time, json: JSON.stringify(body) };
+    // Some servers pretty-print: the event is served over several lines, exactly as given.
+    const json = opts.indent ? JSON.stringify(body, null, opts.indent) : JSON.stringify(body);
+    const stored = { time: Number.isNaN(time) ? eventTime : time, json };
     if (opts.visibleAt !== undefined) this.pending.push({ ...stored, visibleAt: opts.visibleAt });
     else this.insert(stored);
     return body;

@@ -120,6 +120,19 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
   let sinceCommit = 0;
   let writeFailed = false;
   let committedAt = clock.now();
+  /**
+   * fsync the file, then save the state with the cursor at `to`. After a failure here nothing
+   * written since the last commit can be trusted to be on disk (a second fsync may succeed without
+   * the data), so the error path must not commit.
+   */
+  const commitWritten = async (to: number | null) => {
+    try {
+      await commit(await file.mark(), to);
+    } catch (err) {
+      writeFailed = true;
+      throw err;
+    }
+  };
   const settle = async () => {
     const p = pending;
     pending = undefined;
@@ -127,7 +140,7 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
   };
 
   try {
-    await commit(await file.mark());
+    await commitWritten(cursor);
     const start = cursor === null ? o.firstStart : cursor - o.overlapMs;
     const end = clock.now();
     for await (const slice of walkSlices(o.client, enterprise.id, start, end, log)) {
@@ -145,7 +158,9 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
           if (seen.has(key)) return;
         }
         if (time >= keepFrom) seen.add(key ?? batch.key(i), time);
-        packer.add(batch.bytes, batch.start[i]!, batch.end[i]!);
+        const line = batch.rewritten?.get(i);
+        if (line) packer.add(line, 0, line.length);
+        else packer.add(batch.bytes, batch.start[i]!, batch.end[i]!);
         written++;
       });
       const lines = packer.take();
@@ -164,7 +179,7 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
         // Written but not committed: a crash now leaves complete lines that the next start adopts,
         // so commits (an fsync of the file and of the state) can be fewer than slices.
         if (commitNow || rotated) {
-          await commit(await file.mark(), writtenCursor);
+          await commitWritten(writtenCursor);
           sinceCommit = 0;
           committedAt = clock.now();
         }
@@ -190,7 +205,7 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
     state.lastRun = runRecord(startedAt, clock.now(), true, totals);
     state.lastSuccessAt = iso(clock.now());
     state.lastError = null;
-    await commit(await file.mark(), writtenCursor);
+    await commitWritten(writtenCursor);
     log.info(
       { ...totals, cursor: iso(state.cursor ?? end), file: file.path },
       `enterprise ${enterprise.name}: ${totals.written} new events written`,

@@ -65,6 +65,8 @@ export class EventBatch {
     columns: Columns,
     /** For the few events read the slow way, the key; for the rest it is `bytes[keyStart[i], keyEnd[i])`. */
     readonly keyText: ReadonlyMap<number, string> | undefined,
+    /** Events that were not on one line in the reply, rewritten on one line (JSON.stringify). */
+    readonly rewritten: ReadonlyMap<number, Buffer> | undefined,
     /** Newest first with no rise anywhere, as the VCO promises. */
     readonly descending: boolean,
     readonly oldest: number,
@@ -94,7 +96,7 @@ export class EventBatch {
 
   /** The event as one line of JSON, without the newline. */
   line(i: number): Buffer {
-    return this.bytes.subarray(this.start[i], this.end[i]);
+    return this.rewritten?.get(i) ?? this.bytes.subarray(this.start[i], this.end[i]);
   }
 
   sameKey(i: number, other: EventBatch, j: number): boolean {
@@ -125,6 +127,7 @@ export class BatchBuilder {
   private n = 0;
   private c: Columns;
   private keyText: Map<number, string> | undefined;
+  private rewritten: Map<number, Buffer> | undefined;
   private descending = true;
   private oldest = Number.POSITIVE_INFINITY;
   private newest = Number.NEGATIVE_INFINITY;
@@ -155,9 +158,13 @@ export class BatchBuilder {
     c.keyHash[i] = hash;
   }
 
-  /** An event whose key is not plain text in the bytes (read the slow way). */
-  addWithKey(start: number, end: number, time: number, key: string): void {
+  /**
+   * An event whose key is not plain text in the bytes (read the slow way); `line` replaces its
+   * bytes in the output when they were not on one line.
+   */
+  addWithKey(start: number, end: number, time: number, key: string, line?: Buffer): void {
     const i = this.reserve(time);
+    if (line) (this.rewritten ??= new Map()).set(i, line);
     const c = this.c;
     c.start[i] = start;
     c.end[i] = end;
@@ -168,8 +175,8 @@ export class BatchBuilder {
 
   /** The batch over `bytes` (pooled memory goes back to the pool on release). */
   build(bytes: Buffer): EventBatch {
-    const { n, c, keyText, descending, oldest, newest } = this;
-    return new EventBatch(bytes, n, c, keyText, descending, oldest, newest);
+    const { n, c, keyText, rewritten, descending, oldest, newest } = this;
+    return new EventBatch(bytes, n, c, keyText, rewritten, descending, oldest, newest);
   }
 
   /** Nothing built after all: the columns go back. */

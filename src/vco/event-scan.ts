@@ -3,9 +3,9 @@
 // objects then cost as much again in garbage collection. This scanner walks a getEnterpriseEvents
 // reply once and records, per event, where its text is, where its key is and its eventTime: an
 // EventBatch, one object per page. It accepts only the plain shape
-// ({... "metaData": {...}, "data": [{...}, ...] ...}) with events on one line each; anything else
-// (an error object, a cut-off reply, a pretty-printed event, an event the tool cannot key) returns
-// undefined, and the caller falls back to JSON.parse.
+// ({... "metaData": {...}, "data": [{...}, ...] ...}); anything else (an error object, a cut-off
+// reply, an event the tool cannot key) returns undefined, and the caller falls back to JSON.parse.
+// An event printed over several lines is rewritten on one line; the others keep their bytes.
 
 import { BatchBuilder, hashBytes, type EventBatch } from "./event-batch.js";
 import { eventKey } from "./schemas.js";
@@ -196,6 +196,8 @@ const isNull = (t: Buffer, at: number, end: number): boolean =>
 
 /** Adds the event at [open, end) to the batch; false if the tool cannot key it. */
 function addEvent(b: BatchBuilder, t: Buffer, open: number, end: number): boolean {
+  // Pretty-printed over several lines: rewritten on one line, the slow way.
+  if (sawNewline) return addSlowly(b, t, open, end, true);
   // id wins unless absent or null, as in eventKey (`id ?? logicalId`).
   const useId = idAt >= 0 && !isNull(t, idAt, idEnd);
   const at = useId ? idAt : logicalIdAt;
@@ -212,16 +214,31 @@ function addEvent(b: BatchBuilder, t: Buffer, open: number, end: number): boolea
       return true;
     }
   }
-  // Unusual, not wrong: an escaped or non-integer id, another time format. Read it as JSON.parse
-  // would; an event that cannot be keyed sends the whole reply the slow way, for its message.
-  let keyed: ReturnType<typeof eventKey>;
+  return addSlowly(b, t, open, end, false);
+}
+
+/**
+ * Unusual, not wrong: an escaped or non-integer id, another time format, an event over several
+ * lines. Read as JSON.parse would; an event that cannot be keyed (or parsed) sends the whole reply
+ * the slow way, for its message.
+ */
+function addSlowly(
+  b: BatchBuilder,
+  t: Buffer,
+  open: number,
+  end: number,
+  rewrite: boolean,
+): boolean {
+  let event: unknown;
   try {
-    keyed = eventKey(JSON.parse(t.toString("utf8", open, end)));
+    event = JSON.parse(t.toString("utf8", open, end));
   } catch {
     return false;
   }
+  const keyed = eventKey(event);
   if (typeof keyed === "string") return false;
-  b.addWithKey(open, end, keyed.time, keyed.key);
+  const line = rewrite ? Buffer.from(JSON.stringify(event), "utf8") : undefined;
+  b.addWithKey(open, end, keyed.time, keyed.key, line);
   return true;
 }
 
@@ -231,8 +248,7 @@ function scanData(t: Buffer, open: number, b: BatchBuilder): number {
   for (;;) {
     if (t[i] !== 123) return -1;
     const end = scanEvent(t, i);
-    // A pretty-printed event is rewritten on one line: the slow way.
-    if (end < 0 || sawNewline || !addEvent(b, t, i, end)) return -1;
+    if (end < 0 || !addEvent(b, t, i, end)) return -1;
     i = skipSpace(t, end);
     const c = t[i];
     if (c === 93) return i + 1;

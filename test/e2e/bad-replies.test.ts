@@ -159,4 +159,31 @@ describe("events pass through untouched", () => {
       }
     }
   });
+
+  it("an event the VCO prints over several lines is written on one line; the others as sent", async () => {
+    const sim = await startSim();
+    const store = sim.enterprises.get(1)!.store;
+    const t0 = Date.now() - 30 * 60_000;
+    const pretty = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const e = store.add(t0 + i * 1000, {
+        raw: store.factory.make(t0 + i * 1000),
+        ...(i % 10 === 3 ? { indent: 2 } : {}),
+      });
+      if (i % 10 === 3) pretty.add(String(e.id));
+    }
+    // One line each, as JSON.stringify writes it (the store renders events that way); that the
+    // other events of such a page keep their own bytes is checked in test/vco/event-scan.test.ts.
+    const served = new Map<string, string>();
+    for (const e of store.all()) served.set(String(e.id), JSON.stringify(e));
+    const dir = tempDir();
+    const r = await runCli(["fetch", "--since", "1h"], envFor(sim, dir));
+    assert.equal(r.code, 0, r.stderr);
+    const lines = fs.readFileSync(fileOf(dir), "utf8").split("\n").filter(Boolean);
+    assert.equal(lines.length, 40);
+    for (const line of lines) {
+      const id = String((JSON.parse(line) as { id: unknown }).id);
+      assert.equal(line, served.get(id), pretty.has(id) ? "pretty: one line" : "as sent");
+    }
+  });
 });
