@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import fsp from "node:fs/promises";
+import path from "node:path";
 import readline from "node:readline";
 import { StorageError } from "../errors.js";
 import { eventKey } from "../vco/schemas.js";
@@ -154,7 +155,8 @@ export async function reconcile(
     st = await fsp.lstat(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-      return { events: [], cutBytes: 0, change: committed ? "missing" : "none" };
+      const moved = committed ? await movedTail(file, committed, keepFrom, overlapMs) : [];
+      return { events: moved, cutBytes: 0, change: committed ? "missing" : "none" };
     }
     throw storageError(err, `cannot read ${file}`);
   }
@@ -174,9 +176,40 @@ export async function reconcile(
       change = st.ino === committed.ino ? "truncated" : "rotated";
     }
   }
-  const events = await scanLines(file, from, keepFrom, overlapMs);
+  const moved =
+    committed && change === "rotated" ? await movedTail(file, committed, keepFrom, overlapMs) : [];
+  const events = [...moved, ...(await scanLines(file, from, keepFrom, overlapMs))];
   const cutBytes = await cutPartialTail(file, st.size);
   return { events, cutBytes, change };
+}
+
+/**
+ * Keys of lines written after the last commit to a file that was then rotated away (renamed in
+ * the same folder, as logrotate does): found by its inode and checked by the committed size and
+ * tail, so a crash between a write and its commit does not write those events again.
+ */
+async function movedTail(
+  file: string,
+  committed: FileMark,
+  keepFrom: number | null,
+  overlapMs: number,
+): Promise<Array<[string, number]>> {
+  const dir = path.dirname(file);
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return [];
+  }
+  for (const name of names) {
+    const candidate = path.join(dir, name);
+    if (candidate === file) continue;
+    const st = await fsp.lstat(candidate).catch(() => undefined);
+    if (!st?.isFile() || st.ino !== committed.ino || st.size <= committed.size) continue;
+    if (!(await sameTail(candidate, committed))) continue;
+    return scanLines(candidate, committed.size, keepFrom, overlapMs);
+  }
+  return [];
 }
 
 async function tailHash(fh: fsp.FileHandle, size: number): Promise<string> {

@@ -88,6 +88,40 @@ describe("events.json changing underneath between runs", () => {
   });
 });
 
+describe("a crash, then rotation, before the next run", () => {
+  it("kill -9 with lines written after the last commit, then the file renamed away: none written twice", async () => {
+    const sizeOf = (f: string) => (fs.existsSync(f) ? fs.statSync(f).size : 0);
+    for (let attempt = 1; ; attempt++) {
+      const sim = await startSim();
+      const store = sim.enterprises.get(1)!.store;
+      store.addSpread(200_000, Date.now() - 20 * HOUR, Date.now() - 1000);
+      const dir = tempDir();
+      const env = envFor(sim, dir, { LOG_LEVEL: "warn" });
+      const file = fileOf(dir);
+      const child = startCli(["fetch", "--since", "24h"], env);
+      const done = collect(child);
+      // Written but not committed yet: the file is longer than the committed state says.
+      const tail = () => {
+        const size = readState(dir)?.file?.size;
+        return size !== undefined && size > 0 && sizeOf(file) > size;
+      };
+      await waitFor("lines written after a commit", () => tail() || child.exitCode !== null);
+      await killHard(child);
+      await done;
+      if (!tail()) {
+        // The run committed (or ended) in between: try again, a few times at most.
+        assert.ok(attempt < 5, "no kill landed between a write and its commit");
+        continue;
+      }
+      fs.renameSync(file, `${file}.1`);
+      const again = await runCli(["fetch"], env);
+      assert.equal(again.code, 0, again.stderr);
+      assertExactSet([`${file}.1`, file], store.all());
+      return;
+    }
+  });
+});
+
 describe("a data dir that cannot be written", () => {
   /** A first good run, then a second with new events that must fail cleanly and move nothing. */
   async function failsCleanly(
