@@ -35,6 +35,12 @@ const { O_RDWR, O_APPEND, O_CREAT, O_NOFOLLOW } = fs.constants;
  */
 export class NdjsonFile {
   private unsynced = false;
+  /**
+   * The first failed write or fsync. After it, what was written since the last mark cannot be
+   * trusted (part of a slice, or data a second fsync would report as synced without it being on
+   * disk), so every later write and mark fails with it: nothing is committed past it.
+   */
+  private failed: StorageError | undefined;
 
   private constructor(
     readonly path: string,
@@ -53,6 +59,7 @@ export class NdjsonFile {
    * it so. A crash in between leaves complete lines that the next start adopts (see reconcile).
    */
   async write(pieces: Iterable<Buffer | string> | string): Promise<{ rotated: boolean }> {
+    if (this.failed) throw this.failed;
     let rotated = false;
     try {
       rotated = await this.followRotation();
@@ -70,20 +77,21 @@ export class NdjsonFile {
         this.unsynced = true;
       }
     } catch (err) {
-      throw storageError(err, `cannot write ${this.path}`);
+      throw (this.failed = storageError(err, `cannot write ${this.path}`));
     }
     return { rotated };
   }
 
   /** fsync what was written, then the file's identity and size: what a commit records. */
   async mark(): Promise<FileMark> {
+    if (this.failed) throw this.failed;
     try {
       if (this.unsynced) await this.fh.sync();
       this.unsynced = false;
       const st = await this.fh.stat();
       return { ino: st.ino, size: st.size, tail: await tailHash(this.fh, st.size) };
     } catch (err) {
-      throw storageError(err, `cannot write ${this.path}`);
+      throw (this.failed = storageError(err, `cannot write ${this.path}`));
     }
   }
 

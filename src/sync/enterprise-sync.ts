@@ -118,21 +118,7 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
   // The cursor as far as lines are written; state.cursor is the committed one.
   let writtenCursor = cursor;
   let sinceCommit = 0;
-  let writeFailed = false;
   let committedAt = clock.now();
-  /**
-   * fsync the file, then save the state with the cursor at `to`. After a failure here nothing
-   * written since the last commit can be trusted to be on disk (a second fsync may succeed without
-   * the data), so the error path must not commit.
-   */
-  const commitWritten = async (to: number | null) => {
-    try {
-      await commit(await file.mark(), to);
-    } catch (err) {
-      writeFailed = true;
-      throw err;
-    }
-  };
   const settle = async () => {
     const p = pending;
     pending = undefined;
@@ -140,7 +126,7 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
   };
 
   try {
-    await commitWritten(cursor);
+    await commit(await file.mark());
     const start = cursor === null ? o.firstStart : cursor - o.overlapMs;
     const end = clock.now();
     for await (const slice of walkSlices(o.client, enterprise.id, start, end, log)) {
@@ -179,7 +165,7 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
         // Written but not committed: a crash now leaves complete lines that the next start adopts,
         // so commits (an fsync of the file and of the state) can be fewer than slices.
         if (commitNow || rotated) {
-          await commitWritten(writtenCursor);
+          await commit(await file.mark(), writtenCursor);
           sinceCommit = 0;
           committedAt = clock.now();
         }
@@ -192,11 +178,7 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
           },
           "slice written",
         );
-      })().catch((e: unknown) => {
-        // A failed write, fsync or state save: nothing after the last commit is trusted to disk.
-        writeFailed = true;
-        throw e;
-      });
+      })();
       pending.catch(() => {}); // awaited by settle(); never unhandled meanwhile
       if (slice.pages > 1) releaseMemory();
       o.client.throwIfStopped();
@@ -205,7 +187,7 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
     state.lastRun = runRecord(startedAt, clock.now(), true, totals);
     state.lastSuccessAt = iso(clock.now());
     state.lastError = null;
-    await commitWritten(writtenCursor);
+    await commit(await file.mark(), writtenCursor);
     log.info(
       { ...totals, cursor: iso(state.cursor ?? end), file: file.path },
       `enterprise ${enterprise.name}: ${totals.written} new events written`,
@@ -213,25 +195,20 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
     return result(state, totals);
   } catch (err) {
     // A write still under way finishes first: it is progress, and a commit writes the same state file.
-    const wroteAll = await settle().then(
-      () => !writeFailed,
-      () => false,
-    );
+    await settle().catch(() => {});
     const message = describeError(err);
     state.lastRun = runRecord(startedAt, clock.now(), false, totals, message);
     state.lastError = { at: iso(clock.now()), message };
     // Slices written before a failure elsewhere (the VCO, a signal) are complete: commit them. After
-    // a failed write (disk full) or commit only the run record is saved: part of a slice can be in
-    // the file, and marking the file now would hide that tail from the next start's reconcile.
-    const saved =
-      wroteAll &&
-      (await file
-        .mark()
-        .then((mark) => commit(mark, writtenCursor))
-        .then(
-          () => true,
-          () => false,
-        ));
+    // a failed write or fsync the file refuses to be marked (NdjsonFile.failed) and only the run
+    // record is saved: part of a slice can be in the file, and the next start's reconcile sees it.
+    const saved = await file
+      .mark()
+      .then((mark) => commit(mark, writtenCursor))
+      .then(
+        () => true,
+        () => false,
+      );
     if (!saved) await saveState(o.dataDir, state).catch(() => {});
     log.error({ ...totals, error: message }, `enterprise ${enterprise.name}: run failed`);
     return { ...result(state, totals), error: err };
