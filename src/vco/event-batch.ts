@@ -1,4 +1,4 @@
-import { giveBuffer } from "./page-pool.js";
+import { giveBuffer, Pool } from "./page-pool.js";
 import { eventKey } from "./schemas.js";
 
 // A page of 2,048 events kept as 2,048 objects (plus a Buffer view, a key string and a token or two
@@ -35,22 +35,9 @@ class Columns {
   }
 }
 
-/** Reused columns, as page-pool.ts reuses reply buffers. */
-class ColumnPool {
-  private readonly free: Columns[] = [];
-
-  take(capacity: number): Columns {
-    const i = this.free.findIndex((c) => c.capacity >= capacity);
-    if (i >= 0) return this.free.splice(i, 1)[0]!;
-    return new Columns(Math.max(capacity, 2048));
-  }
-
-  give(columns: Columns): void {
-    if (this.free.length < 16) this.free.push(columns);
-  }
-}
-
-const columnPool = new ColumnPool();
+/** Reused columns, as reply buffers are (page-pool.ts). */
+const columnPool = new Pool<Columns>((c) => c.capacity);
+const newColumns = (capacity: number) => new Columns(Math.max(capacity, 2048));
 
 /** One page of events: the reply's bytes and where each event is in them. */
 export class EventBatch {
@@ -133,7 +120,7 @@ export class BatchBuilder {
   private newest = Number.NEGATIVE_INFINITY;
 
   constructor(capacity = 2048) {
-    this.c = columnPool.take(capacity);
+    this.c = columnPool.take(capacity, newColumns);
   }
 
   get count(): number {
@@ -187,7 +174,7 @@ export class BatchBuilder {
   private reserve(time: number): number {
     const i = this.n++;
     if (i === this.c.capacity) {
-      const bigger = columnPool.take(i * 2);
+      const bigger = columnPool.take(i * 2, newColumns);
       bigger.copyFrom(this.c, i);
       columnPool.give(this.c);
       this.c = bigger;

@@ -3,25 +3,41 @@
  * each. Read into a fresh buffer apiece, they are garbage that only a full collection frees, and
  * the process's peak grows with the backlog; read into a few reused buffers, it stays flat.
  */
-const free: ArrayBuffer[] = [];
-const pooled = new WeakSet<ArrayBuffer>();
 
-/** Enough for the pages of two slices in flight; more are left to the garbage collector. */
-const KEEP = 16;
+/** Free items kept for reuse, each big enough for what it is taken for. */
+export class Pool<T> {
+  private readonly free: T[] = [];
+
+  constructor(
+    private readonly sizeOf: (item: T) => number,
+    /** Enough for the pages of two slices in flight; more are left to the garbage collector. */
+    private readonly keep = 16,
+  ) {}
+
+  /** A free item of at least `size`, or a new one from `make`. */
+  take(size: number, make: (size: number) => T): T {
+    const i = this.free.findIndex((item) => this.sizeOf(item) >= size);
+    return i >= 0 ? this.free.splice(i, 1)[0]! : make(size);
+  }
+
+  give(item: T): void {
+    if (this.free.length < this.keep && !this.free.includes(item)) this.free.push(item);
+  }
+}
+
+const buffers = new Pool<ArrayBuffer>((ab) => ab.byteLength);
+const pooled = new WeakSet<ArrayBuffer>();
 const MIN_SIZE = 1 << 20;
 
 /** A buffer of `size` bytes over pooled memory; give it back with giveBuffer when done. */
 export function takeBuffer(size: number): Buffer {
-  const i = free.findIndex((b) => b.byteLength >= size);
-  const ab = i >= 0 ? free.splice(i, 1)[0]! : newPooled(size);
-  return Buffer.from(ab, 0, size);
+  return Buffer.from(buffers.take(size, newPooled), 0, size);
 }
 
 /** Returns the memory behind `buf` to the pool, if it came from there. */
 export function giveBuffer(buf: Buffer): void {
   const ab = buf.buffer as ArrayBuffer;
-  if (!pooled.has(ab) || free.length >= KEEP || free.includes(ab)) return;
-  free.push(ab);
+  if (pooled.has(ab)) buffers.give(ab);
 }
 
 function newPooled(size: number): ArrayBuffer {
