@@ -9,15 +9,13 @@ import { seededRandom } from "../../src/simulator/faults.js";
 import { collect, runCli, startCli } from "../helpers/cli.js";
 import { envFor, startSim } from "../helpers/sim.js";
 import { tempDir } from "../helpers/tmp.js";
-import { assertExactSet, HOUR, killHard, MINUTE, readState } from "./support.js";
+import { assertExactSet, HOUR, killHard, MINUTE, readState, sizeOf } from "./support.js";
 
 const BACKFILL = 200_000;
 const BURST = 10_000;
 const BURSTS = 10;
 const MIN_KILLS = 10;
 const MAX_CYCLES = 40;
-
-const sizeOf = (file: string) => (fs.existsSync(file) ? fs.statSync(file).size : 0);
 
 describe("crash safety", () => {
   it(`kill -9 at random instants (>= ${MIN_KILLS} times) over ${BACKFILL + BURST * BURSTS} events arriving in bursts`, async () => {

@@ -9,7 +9,7 @@ import { describe, it, type TestContext } from "node:test";
 import { collect, runCli, startCli } from "../helpers/cli.js";
 import { envFor, startSim } from "../helpers/sim.js";
 import { readLines, tempDir } from "../helpers/tmp.js";
-import { allFiles, assertExactSet, HOUR, killHard, readState, waitFor } from "./support.js";
+import { allFiles, assertExactSet, HOUR, killHard, readState, sizeOf, waitFor } from "./support.js";
 
 const fileOf = (dir: string) => path.join(dir, "ACME_Corp", "events.json");
 
@@ -90,7 +90,6 @@ describe("events.json changing underneath between runs", () => {
 
 describe("a crash, then rotation, before the next run", () => {
   it("kill -9 with lines written after the last commit, then the file renamed away: none written twice", async () => {
-    const sizeOf = (f: string) => (fs.existsSync(f) ? fs.statSync(f).size : 0);
     for (let attempt = 1; ; attempt++) {
       const sim = await startSim();
       const store = sim.enterprises.get(1)!.store;

@@ -18,6 +18,9 @@ export interface SavedState {
 }
 
 /** The committed state of an enterprise, parsed (it must always parse: it is written atomically). */
+/** A file's size, or 0 if it is not there (yet). */
+export const sizeOf = (file: string): number => (fs.existsSync(file) ? fs.statSync(file).size : 0);
+
 export function readState(dataDir: string, enterpriseId = 1): SavedState | undefined {
   const file = path.join(dataDir, ".state", `enterprise-${enterpriseId}.json`);
   if (!fs.existsSync(file)) return undefined;
