@@ -45,7 +45,8 @@ export interface SyncResult {
 
 /**
  * One enterprise, one run: reconcile the file with the state, then fetch the window behind the
- * cursor slice by slice; each slice is appended, fsynced, and only then is the cursor committed.
+ * cursor slice by slice. Each slice is appended as it comes; the cursor is committed only after the
+ * file is fsynced, every COMMIT_EVERY events or COMMIT_MS and at the end.
  */
 export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
   const { enterprise, logger, clock } = o;
