@@ -49,7 +49,7 @@ export async function enterprisesToPoll(
     });
     logger.info(
       { principal: found.principal, enterprises: found.enterprises.length },
-      `the credential is a ${found.principal} principal seeing ${found.enterprises.length} enterprise(s)`,
+      `the credential is ${found.principal === "operator" ? "an" : "a"} ${found.principal} principal seeing ${found.enterprises.length} enterprise(s)`,
     );
   }
 
