@@ -63,6 +63,8 @@ export class Simulator {
    * `null` lets one request through untouched.
    */
   script: Array<Fault | null> = [];
+  /** One enterprise's event requests made slow, or always faulty, whatever the others get. */
+  readonly enterpriseTrouble = new Map<number, { delayMs?: number; fault?: Fault }>();
   /** Called as each API request arrives (after its body is read), with its method and 1-based count. */
   onRequest: ((method: string, n: number) => void) | undefined;
   /** API requests being served right now, and the most there ever were at once. */
@@ -181,12 +183,18 @@ export class Simulator {
     }
 
     this.onRequest?.(method, ++this.requestCount);
+    const troubled =
+      method === "event/getEnterpriseEvents"
+        ? this.enterpriseTrouble.get(Number(params.enterpriseId))
+        : undefined;
+    if (troubled?.delayMs) await sleep(troubled.delayMs);
     const fault =
-      this.faultMethods.length === 0 || this.faultMethods.includes(method)
+      troubled?.fault ??
+      (this.faultMethods.length === 0 || this.faultMethods.includes(method)
         ? this.script.length > 0
           ? (this.script.shift() ?? undefined)
           : pickFault(this.faults, this.random)
-        : undefined;
+        : undefined);
     if (fault && fault !== "rateLimited" && fault !== "wrongShape")
       return this.injure(res, fault, method);
 

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { Simulator } from "../../src/simulator/server.js";
-import { runCli } from "../helpers/cli.js";
+import { logLines, runCli } from "../helpers/cli.js";
 import { keyOf, readLines, tempDir } from "../helpers/tmp.js";
 
 const HOUR = 3_600_000;
@@ -172,5 +172,80 @@ describe("operators, partners and hostile enterprise names", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(readLines(path.join(dir, "Old_Name", "events.json")).length, 51);
     assert.equal(readLines(path.join(dir, "New_Name", "events.json")).length, 1);
+  });
+});
+
+describe("many enterprises at once", () => {
+  /** When each enterprise's summary line (written, or failed) was logged, ms after the first line. */
+  const finishedAt = (stdout: string) => {
+    const lines = logLines(stdout);
+    const t0 = Date.parse(String(lines[0]?.time));
+    const at = new Map<string, number>();
+    for (const l of lines) {
+      const m = /^enterprise (\w+): /.exec(String(l.msg));
+      if (m) at.set(m[1]!, Date.parse(String(l.time)) - t0);
+    }
+    return at;
+  };
+
+  it("one enterprise that keeps failing does not hold up the others", async (t) => {
+    const sim = await multiSim([
+      [1, "Alpha", 7],
+      [2, "Beta", 7],
+      [3, "Gamma", undefined],
+    ]);
+    t.after(() => sim.stop());
+    sim.enterpriseTrouble.set(2, { fault: "unavailable" });
+    const dir = tempDir();
+    const r = await runCli(["fetch", "--since", "2h"], {
+      VCO_HOSTNAME: sim.baseUrl,
+      VCO_TOKEN: "op-token",
+      VCO_DATA_DIR: dir,
+      VCO_RETRY_BUDGET: "4s",
+    });
+    assert.equal(r.code, 75, r.stderr);
+    for (const [id, name] of [
+      [1, "Alpha"],
+      [3, "Gamma"],
+    ] as const) {
+      const lines = readLines(path.join(dir, name, "events.json"));
+      assert.deepEqual(
+        new Set(lines.map(keyOf)),
+        new Set(sim.enterprises.get(id)!.store.all().map(keyOf)),
+      );
+    }
+    const at = finishedAt(r.stdout);
+    assert.ok(at.get("Beta")! >= 3_500, `Beta gave up after its budget (${at.get("Beta")} ms)`);
+    assert.ok(at.get("Alpha")! < 2_000 && at.get("Gamma")! < 2_000, JSON.stringify([...at]));
+  });
+
+  it("one slow enterprise with a long backlog does not hold up the others", async (t) => {
+    const sim = await multiSim([
+      [1, "Alpha", 7],
+      [2, "Beta", 7],
+      [3, "Gamma", undefined],
+    ]);
+    t.after(() => sim.stop());
+    // Beta: 20,000 events (ten pages and more) at 400 ms a page, slower than the rest together.
+    sim.enterprises.get(2)!.store.addSpread(20_000, Date.now() - HOUR, Date.now() - 2000);
+    sim.enterpriseTrouble.set(2, { delayMs: 400 });
+    const dir = tempDir();
+    const r = await runCli(["fetch", "--since", "2h"], {
+      VCO_HOSTNAME: sim.baseUrl,
+      VCO_TOKEN: "op-token",
+      VCO_DATA_DIR: dir,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    for (const [id, name] of [
+      [1, "Alpha"],
+      [2, "Beta"],
+      [3, "Gamma"],
+    ] as const) {
+      const lines = readLines(path.join(dir, name, "events.json"));
+      assert.equal(new Set(lines.map(keyOf)).size, sim.enterprises.get(id)!.store.all().length);
+    }
+    const at = finishedAt(r.stdout);
+    assert.ok(at.get("Beta")! >= 4_000, `Beta is slow (${at.get("Beta")} ms)`);
+    assert.ok(at.get("Alpha")! < 1_500 && at.get("Gamma")! < 1_500, JSON.stringify([...at]));
   });
 });
