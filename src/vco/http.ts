@@ -4,6 +4,8 @@ import https from "node:https";
 import tls from "node:tls";
 import axios, { type AxiosInstance } from "axios";
 import { ConfigError } from "../errors.js";
+import type { ProxyTarget } from "../net/proxy-env.js";
+import { TunnelAgent } from "../net/tunnel.js";
 
 export interface HttpOptions {
   baseUrl: string;
@@ -11,6 +13,8 @@ export interface HttpOptions {
   caFile?: string | undefined;
   tlsInsecure?: boolean;
   maxSockets?: number;
+  /** An HTTP proxy to tunnel https through (see net/proxy-env.ts); undefined connects directly. */
+  proxy?: ProxyTarget | undefined;
 }
 
 /**
@@ -30,6 +34,12 @@ export function createHttp(opts: HttpOptions): AxiosInstance {
     }
   }
   const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? 8 };
+  const tlsOptions: https.AgentOptions = {
+    ...agentOptions,
+    // Extra CAs are added to Node's bundle, so NODE_EXTRA_CA_CERTS keeps working alongside.
+    ...(ca ? { ca: [...tlsRootCertificates(), ca.toString("utf8")] } : {}),
+    rejectUnauthorized: !opts.tlsInsecure,
+  };
   return axios.create({
     baseURL: opts.baseUrl,
     timeout: opts.timeoutMs,
@@ -41,14 +51,13 @@ export function createHttp(opts: HttpOptions): AxiosInstance {
     responseType: "stream",
     transformResponse: [(data: unknown) => data],
     headers: { "Content-Type": "application/json", Accept: "application/json" },
+    // axios's own proxy support would ignore NO_PROXY rules of ours and cannot tunnel: the agent
+    // below does it (and plain http is only ever loopback, which never goes through a proxy).
     proxy: false,
     httpAgent: new http.Agent(agentOptions),
-    httpsAgent: new https.Agent({
-      ...agentOptions,
-      // Extra CAs are added to Node's bundle, so NODE_EXTRA_CA_CERTS keeps working alongside.
-      ...(ca ? { ca: [...tlsRootCertificates(), ca.toString("utf8")] } : {}),
-      rejectUnauthorized: !opts.tlsInsecure,
-    }),
+    httpsAgent: opts.proxy
+      ? new TunnelAgent(opts.proxy, opts.timeoutMs, tlsOptions)
+      : new https.Agent(tlsOptions),
   });
 }
 
