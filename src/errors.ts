@@ -15,23 +15,28 @@ export class AuthError extends VcoEventsError {
   override name = "AuthError";
 }
 
-/** Something that should work on a later run: network, 5xx, rate limits, a lock held by another run. */
-export class TemporaryError extends VcoEventsError {
-  override name = "TemporaryError";
-}
-
 /** Another run holds the lock on this data directory. */
-export class LockedError extends TemporaryError {
+export class LockedError extends VcoEventsError {
   override name = "LockedError";
 }
 
 /** The run was asked to stop (SIGTERM, SIGINT) and stopped at a safe point. */
-export class StoppedError extends TemporaryError {
+export class StoppedError extends VcoEventsError {
   override name = "StoppedError";
 }
 
-/** An HTTP status the VCO (or a proxy in front of it) answered with. */
-export class HttpError extends TemporaryError {
+/** A call kept failing in ways that pass (network, 5xx, 429) until the retry budget ran out. */
+export class GaveUpError extends VcoEventsError {
+  override name = "GaveUpError";
+}
+
+/** `status --max-age`: an enterprise has not succeeded for too long. */
+export class StaleError extends VcoEventsError {
+  override name = "StaleError";
+}
+
+/** An HTTP status the VCO (or a load balancer in front of it) answered with. */
+export class HttpError extends VcoEventsError {
   override name = "HttpError";
   constructor(
     readonly status: number,
@@ -39,6 +44,30 @@ export class HttpError extends TemporaryError {
     detail: string,
   ) {
     super(`VCO answered HTTP ${status} to ${method}${detail ? `: ${detail}` : ""}`);
+  }
+}
+
+/** The orchestrator's host name does not resolve. */
+export class HostNotFoundError extends VcoEventsError {
+  override name = "HostNotFoundError";
+}
+
+/** The orchestrator's certificate failed verification (untrusted chain, wrong name, expired). */
+export class TlsError extends VcoEventsError {
+  override name = "TlsError";
+}
+
+/** The HTTP proxy refused to open a tunnel, or dropped the connection while asked to. */
+export class ProxyError extends VcoEventsError {
+  override name = "ProxyError";
+  constructor(
+    /** The proxy's answer (407, 403, 502, ...), or undefined when it reset the connection. */
+    readonly status: number | undefined,
+    message: string,
+    /** The socket error when there was no answer (ECONNREFUSED, ENOTFOUND, ETIMEDOUT, ...). */
+    readonly code?: string,
+  ) {
+    super(message);
   }
 }
 
@@ -76,6 +105,14 @@ export class StorageError extends VcoEventsError {
     readonly code?: string,
   ) {
     super(message);
+  }
+}
+
+/** Several enterprises (or orchestrators) failed in one run; the most serious decides the exit. */
+export class RunFailedError extends VcoEventsError {
+  override name = "RunFailedError";
+  constructor(readonly failures: unknown[]) {
+    super(failures.map((f) => describeError(f)).join("; "));
   }
 }
 

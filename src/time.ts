@@ -17,6 +17,13 @@ export function parseDuration(text: string): number | undefined {
   return unit === undefined ? undefined : Math.round(Number(m[1]) * unit);
 }
 
+/** A duration with an optional sign: "-40m", "+6h", "90s". */
+export function parseSignedDuration(text: string): number | undefined {
+  const m = /^\s*([+-]?)\s*(.*)$/.exec(text);
+  const ms = parseDuration(m?.[2] ?? "");
+  return ms === undefined ? undefined : m?.[1] === "-" ? -ms : ms;
+}
+
 /** A start time: ISO 8601 ("2024-05-01T00:00:00Z", "2024-05-01") or a lookback ("2h", "7d") from now. */
 export function parseSince(text: string, now: number): number | undefined {
   const lookback = parseDuration(text);
@@ -41,10 +48,28 @@ export const iso = (t: number): string => new Date(t).toISOString();
 
 export interface Clock {
   now(): number;
-  sleep(ms: number): Promise<void>;
+  /** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: abortableSleep,
 };
+
+/**
+ * A wait that a stop request ends at once, and that leaves nothing behind when it does: an armed
+ * timer would keep the process alive until it fired (as ky's delay, the timer and the listener go).
+ */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

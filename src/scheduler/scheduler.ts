@@ -1,3 +1,4 @@
+import { EXIT } from "../exit-codes.js";
 import type { Logger } from "../logger.js";
 import { toSpawnSpec, type SelfCli } from "./command-line.js";
 import type { CronEntry } from "./crontab.js";
@@ -22,8 +23,6 @@ export interface Scheduler {
   readonly started: number;
 }
 
-/** EX_TEMPFAIL: the job's own word for "nothing wrong here, try again later" (lock held, stopped). */
-const TEMPFAIL = 75;
 /** How long a stop waits for what a shell job started, after the shell itself has exited. */
 const DRAIN_LIMIT_MS = 60_000;
 
@@ -101,7 +100,7 @@ function logExit(log: Logger, exit: JobExit, ms: number, stopping: boolean): voi
     log.error({ ...fields, error: exit.error.message }, "job could not be started");
   } else if (exit.code === 0) {
     log.info(fields, "job finished");
-  } else if (exit.code === TEMPFAIL || stopping) {
+  } else if (exit.code === EXIT.TEMPFAIL || stopping) {
     log.warn(fields, "job stopped early; the next run picks up from its cursor");
   } else {
     log.error(fields, "job failed; see its own log lines above");

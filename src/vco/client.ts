@@ -4,19 +4,22 @@ import type { z } from "zod";
 import type { Credentials } from "../config.js";
 import {
   AuthError,
-  ConfigError,
+  GaveUpError,
   HttpError,
   ResponseShapeError,
   StoppedError,
-  TemporaryError,
   VcoError,
 } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { Clock } from "../time.js";
+import { classifyNetworkError, Retryable } from "./failures.js";
 import { RequestGate } from "./gate.js";
+import { giveBuffer } from "./page-pool.js";
+import { readBody } from "./read-body.js";
 import { backoffDelay, rateLimitDelay } from "./retry.js";
-import { giveBuffer, takeBuffer } from "./page-pool.js";
 import { rpcErrorSchema } from "./schemas.js";
+import { loginRequest, sessionFromLogin } from "./session.js";
+import { VcoClock } from "./vco-clock.js";
 
 export interface ClientOptions {
   http: AxiosInstance;
@@ -27,21 +30,19 @@ export interface ClientOptions {
   /** Give up on a call once it has been failing for this long (exit 75; the next run resumes). */
   retryBudgetMs: number;
   random?: () => number;
-  /** Aborting stops new requests and cancels the ones in flight; nothing half-done is kept. */
+  /** Aborting stops new requests, cancels the ones in flight and ends every wait at once. */
   signal?: AbortSignal | undefined;
+  /** The orchestrator's clock, fed by every reply's Date header (default: starts at ours). */
+  vcoClock?: VcoClock;
+  /**
+   * Whether this setup has worked before. Until it has, a host that does not resolve or a 404 on
+   * the API path is a setup error (exit at once); after, it is ridden out like any outage.
+   */
+  established?: boolean;
 }
 
-/** A failed attempt that is worth repeating after `delayMs`. */
-class Retryable {
-  constructor(
-    readonly reason: string,
-    /** Set for 429: the penalty to sit out. Otherwise the caller backs off exponentially. */
-    readonly penaltyMs?: number,
-  ) {}
-}
-
-const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|SSL/;
 const TOKEN_ERROR = -32000;
+const SESSION_EXPIRED = Symbol("session expired");
 
 /**
  * Talks to the VCO's REST-like API (POST /portal/rest/<method>). Every failure comes out as one of
@@ -49,21 +50,24 @@ const TOKEN_ERROR = -32000;
  */
 export class VcoClient {
   readonly gate: RequestGate;
+  readonly vcoClock: VcoClock;
   requests = 0;
   private readonly closer = new AbortController();
+  private readonly signal: AbortSignal;
   private session: string | undefined;
   private loggingIn: Promise<void> | undefined;
   private readonly random: () => number;
+  private readonly host: string;
 
   constructor(private readonly opts: ClientOptions) {
-    // Waits (backoff, 429 penalties) end early when the run is told to stop.
     // close() ends everything still in flight, e.g. a page asked for ahead that nobody needs.
-    const signal = opts.signal
+    this.signal = opts.signal
       ? AbortSignal.any([opts.signal, this.closer.signal])
       : this.closer.signal;
-    opts = this.opts = { ...opts, signal, clock: interruptible(opts.clock, signal) };
-    this.gate = new RequestGate(opts.maxInFlight, opts.clock, signal);
+    this.gate = new RequestGate(opts.maxInFlight, opts.clock, this.signal);
     this.random = opts.random ?? Math.random;
+    this.vcoClock = opts.vcoClock ?? new VcoClock(opts.clock);
+    this.host = hostOf(opts.http.defaults.baseURL);
   }
 
   get usesPassword(): boolean {
@@ -99,45 +103,50 @@ export class VcoClient {
     params: object,
     fastParse?: (reply: Buffer) => unknown,
   ): Promise<Reply> {
-    const { clock, logger, retryBudgetMs } = this.opts;
-    const started = clock.now();
-    let relogins = 0;
-    for (let attempt = 1; ; attempt++) {
+    for (let relogins = 0; ; relogins++) {
       if (this.usesPassword && !this.session) await this.login();
       const sentWith = this.session;
-      const outcome = await this.attempt(method, params, fastParse);
-      if (!(outcome instanceof Retryable)) {
-        if (outcome !== SESSION_EXPIRED) return outcome;
-        // HTTP 200 with tokenError: a password session can be renewed; a token cannot.
-        if (!this.usesPassword) {
-          throw new AuthError(
-            "the VCO rejected the API token (invalid or expired): create a new token in the VCO " +
-              "portal (Account > API Tokens) and set VCO_TOKEN",
-          );
-        }
-        if (++relogins > 2) {
-          throw new AuthError(
-            `the VCO keeps rejecting fresh sessions for ${method}; check the account's privileges`,
-          );
-        }
-        logger.info({ method }, "VCO session expired; logging in again");
-        if (this.session === sentWith) this.session = undefined;
-        attempt--;
-        continue;
+      const outcome = await this.retrying(method, () => this.attempt(method, params, fastParse));
+      if (outcome !== SESSION_EXPIRED) return outcome;
+      // HTTP 200 with tokenError: a password session can be renewed; a token cannot.
+      if (!this.usesPassword) {
+        throw new AuthError(
+          "the VCO rejected the API token (invalid or expired): create a new token in the VCO " +
+            "portal (Account > API Tokens) and set VCO_TOKEN",
+        );
       }
-      const delayMs = outcome.penaltyMs ?? backoffDelay(attempt, this.random);
+      if (relogins >= 2) {
+        throw new AuthError(
+          `the VCO keeps rejecting fresh sessions for ${method}; check the account's privileges`,
+        );
+      }
+      this.opts.logger.info({ method }, "VCO session expired; logging in again");
+      if (this.session === sentWith) this.session = undefined;
+    }
+  }
+
+  /** The one retry loop: repeats `attempt` while it fails in ways that pass, within the budget. */
+  private async retrying<T>(method: string, attempt: () => Promise<T | Retryable>): Promise<T> {
+    const { clock, logger, retryBudgetMs } = this.opts;
+    const started = clock.now();
+    for (let n = 1; ; n++) {
+      const outcome = await attempt();
+      if (!(outcome instanceof Retryable)) return outcome;
+      const delayMs = outcome.penaltyMs ?? backoffDelay(n, this.random);
       const spent = clock.now() - started;
       if (spent + delayMs > retryBudgetMs) {
-        throw new TemporaryError(
-          `gave up on ${method} after ${attempt} attempts in ${Math.round(spent / 1000)}s ` +
+        throw new GaveUpError(
+          `gave up on ${method} after ${n} attempts in ${Math.round(spent / 1000)}s ` +
             `(last: ${outcome.reason}); everything fetched so far is saved and the next run resumes`,
         );
       }
       logger.warn(
-        { method, attempt, retryInMs: delayMs, reason: outcome.reason },
+        { method, attempt: n, retryInMs: delayMs, reason: outcome.reason },
         "VCO request failed; retrying",
       );
-      await this.pause(outcome, delayMs);
+      // A 429 pauses every request to this VCO; other failures only delay this call.
+      if (outcome.penaltyMs !== undefined) this.gate.penalize(clock.now() + delayMs);
+      else await clock.sleep(delayMs, this.signal);
       this.throwIfStopped();
     }
   }
@@ -174,14 +183,9 @@ export class VcoClient {
     return new Reply(body);
   }
 
-  /** A 429 pauses every request to this VCO; other failures only delay this call. */
-  private async pause(outcome: Retryable, delayMs: number): Promise<void> {
-    if (outcome.penaltyMs !== undefined) this.gate.penalize(this.opts.clock.now() + delayMs);
-    else await this.opts.clock.sleep(delayMs);
-  }
-
+  /** Stopped on request, or closed (a page asked for ahead that nobody needs any more). */
   throwIfStopped(): void {
-    if (this.opts.signal?.aborted) {
+    if (this.signal.aborted) {
       throw new StoppedError(
         "stopped on request at a safe point; the next run resumes from the last commit",
       );
@@ -203,10 +207,12 @@ export class VcoClient {
     }
     if (status >= 500) return new Retryable(`HTTP ${status}`);
     if (status === 404) {
+      // Once the setup has worked, a 404 is the VCO (or its load balancer) in maintenance.
+      if (this.opts.established) return new Retryable(`HTTP 404 on ${method}`);
       throw new HttpError(
         404,
         method,
-        "no such API method here; check that VCO_HOSTNAME is the orchestrator",
+        `${this.host} is not a VeloCloud Orchestrator (no API at /portal/rest/); check VCO_HOSTNAME`,
       );
     }
     return undefined;
@@ -231,15 +237,13 @@ export class VcoClient {
         this.throwIfStopped();
         this.requests++;
         deadline = limit > 0 ? AbortSignal.timeout(limit) : undefined;
-        const signals = [this.opts.signal, deadline].filter(
-          (x): x is AbortSignal => x !== undefined,
-        );
-        const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+        const signal = deadline ? AbortSignal.any([this.signal, deadline]) : this.signal;
         const res = await this.opts.http.post<Readable>(url, params, {
           headers,
           responseType: "stream",
-          ...(signal ? { signal } : {}),
+          signal,
         });
+        this.vcoClock.observe(res.headers.date, this.opts.clock.now());
         // Read inside the gate and under the deadline: a reply is only done when all of it is in.
         const data = await readBody(res.data, res.headers["content-length"], pooled);
         return Object.assign(res, { data });
@@ -248,82 +252,27 @@ export class VcoClient {
       this.throwIfStopped();
       if (deadline?.aborted)
         return new Retryable(`no reply in time (nothing complete within ${limit} ms) on ${method}`);
-      return this.networkFailure(err, method);
+      return classifyNetworkError(err, method, this.host, this.opts.established ?? false);
     }
   }
 
-  /** axios errors carry the request headers: keep only the code, never the object. */
-  private networkFailure(err: unknown, method: string): Retryable {
-    const e = err as { code?: string; message?: string };
-    const code = e.code ?? "";
-    if (TLS_CODES.test(code) || TLS_CODES.test(e.message ?? "")) {
-      throw new ConfigError(
-        `TLS check of the VCO failed (${code || "certificate problem"}): if the orchestrator uses a ` +
-          "private CA, set VCO_CA_FILE (or NODE_EXTRA_CA_CERTS) to its PEM file",
-      );
-    }
-    if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
-      return new Retryable(`cannot resolve the VCO host (${code}); check VCO_HOSTNAME`);
-    }
-    const reason =
-      code === "ECONNABORTED" || code === "ETIMEDOUT"
-        ? `no reply in time (${code})`
-        : `connection failed (${code || "unknown"})`;
-    return new Retryable(`${reason} on ${method}`);
-  }
-
-  /** Password login. Success is a non-empty velocloud.session cookie, on 200 or 302 alike. */
+  /** Password login, shared by every call that finds no session. */
   async login(): Promise<void> {
-    if (!this.loggingIn) {
-      this.loggingIn = this.doLogin().finally(() => {
-        this.loggingIn = undefined;
-      });
-    }
-    return this.loggingIn;
-  }
-
-  private async doLogin(): Promise<void> {
     const creds = this.opts.credentials;
     if (creds.kind !== "password") return;
-    const { clock, retryBudgetMs } = this.opts;
-    const method = creds.loginType === "operator" ? "login/operatorLogin" : "login/enterpriseLogin";
-    const started = clock.now();
-    for (let attempt = 1; ; attempt++) {
-      const res = await this.post(
-        `/portal/rest/${method}`,
-        { username: creds.username, password: creds.password },
-        method,
-      );
-      let retry: Retryable | undefined = res instanceof Retryable ? res : undefined;
-      if (!(res instanceof Retryable)) {
-        const cookies = readCookies(res.headers["set-cookie"]);
-        const session = cookies.get("velocloud.session");
-        if (session && (res.status === 200 || res.status === 302)) {
-          this.session = session;
-          this.opts.logger.debug({ loginType: creds.loginType }, "logged in to the VCO");
-          return;
-        }
-        retry = this.classifyStatus(res, method);
-        if (!retry) {
-          const reason =
-            cookies.get("velocloud.message") ?? `HTTP ${res.status} without a session cookie`;
-          throw new AuthError(
-            `login as ${creds.username} failed: ${reason}. Check VCO_USERNAME and VCO_PASSWORD` +
-              (creds.loginType === "enterprise"
-                ? " (operator accounts need VCO_LOGIN_TYPE=operator)"
-                : ""),
-          );
-        }
-      }
-      if (!retry) continue;
-      const delayMs = retry.penaltyMs ?? backoffDelay(attempt, this.random);
-      if (clock.now() - started + delayMs > retryBudgetMs) {
-        throw new TemporaryError(
-          `gave up logging in to the VCO (last: ${retry.reason}); the next run tries again`,
-        );
-      }
-      await this.pause(retry, delayMs);
-    }
+    this.loggingIn ??= this.retrying(loginRequest(creds).method, async () => {
+      const { method, params } = loginRequest(creds);
+      const res = await this.post(`/portal/rest/${method}`, params, method);
+      if (res instanceof Retryable) return res;
+      const session = sessionFromLogin(res, creds, (status) => status === 429 || status >= 500);
+      if (session === undefined) return this.classifyStatus(res, method)!;
+      this.session = session;
+      this.opts.logger.debug({ loginType: creds.loginType }, "logged in to the VCO");
+      return undefined;
+    }).finally(() => {
+      this.loggingIn = undefined;
+    });
+    return this.loggingIn;
   }
 
   /** Abort whatever is still in flight or waiting: the run is over. */
@@ -344,28 +293,17 @@ export class VcoClient {
   }
 }
 
-const SESSION_EXPIRED = Symbol("session expired");
-
 /** A successful reply, parsed. */
 export class Reply {
   constructor(readonly body: unknown) {}
 }
 
-function interruptible(clock: Clock, signal: AbortSignal): Clock {
-  return {
-    now: () => clock.now(),
-    sleep: (ms) =>
-      signal.aborted
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => {
-            const done = () => {
-              signal.removeEventListener("abort", done);
-              resolve();
-            };
-            signal.addEventListener("abort", done);
-            void clock.sleep(ms).then(done);
-          }),
-  };
+function hostOf(baseUrl: string | undefined): string {
+  try {
+    return new URL(baseUrl ?? "").host;
+  } catch {
+    return baseUrl ?? "the orchestrator";
+  }
 }
 
 function parseJson(data: Buffer): unknown {
@@ -374,54 +312,4 @@ function parseJson(data: Buffer): unknown {
   } catch {
     return undefined;
   }
-}
-
-/**
- * The whole body. Event replies go into pooled memory (page-pool.ts), sized by Content-Length when
- * the server sends one, so that a backfill does not leave a megabyte of garbage per page.
- */
-async function readBody(stream: Readable, length: unknown, pooled: boolean): Promise<Buffer> {
-  if (!pooled) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
-  }
-  const hint = Number(length);
-  let buf = takeBuffer(Number.isSafeInteger(hint) && hint > 0 ? hint : 1 << 20);
-  let n = 0;
-  try {
-    for await (const chunk of stream) {
-      const c = chunk as Buffer;
-      if (n + c.length > buf.length) {
-        const bigger = takeBuffer(Math.max(buf.length * 2, n + c.length));
-        buf.copy(bigger, 0, 0, n);
-        giveBuffer(buf);
-        buf = bigger;
-      }
-      n += c.copy(buf, n);
-    }
-  } catch (err) {
-    giveBuffer(buf);
-    throw err;
-  }
-  return buf.subarray(0, n);
-}
-
-function readCookies(header: unknown): Map<string, string> {
-  const out = new Map<string, string>();
-  const lines = Array.isArray(header) ? header : typeof header === "string" ? [header] : [];
-  for (const line of lines) {
-    const first = String(line).split(";")[0] ?? "";
-    const eq = first.indexOf("=");
-    if (eq <= 0) continue;
-    const value = first.slice(eq + 1).trim();
-    let decoded = value;
-    try {
-      decoded = decodeURIComponent(value);
-    } catch {
-      /* keep it as sent */
-    }
-    if (decoded) out.set(first.slice(0, eq).trim(), decoded);
-  }
-  return out;
 }

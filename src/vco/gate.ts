@@ -31,7 +31,7 @@ export class RequestGate {
         now < this.pausedUntil && !this.signal?.aborted;
         now = this.clock.now()
       ) {
-        await this.clock.sleep(this.pausedUntil - now);
+        await this.clock.sleep(this.pausedUntil - now, this.signal);
       }
       return await fn();
     } finally {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import type { Credentials } from "../../src/config.js";
-import { AuthError, TemporaryError } from "../../src/errors.js";
+import { AuthError, GaveUpError } from "../../src/errors.js";
 import { createLogger } from "../../src/logger.js";
 import { VcoClient } from "../../src/vco/client.js";
 import { eventPages } from "../../src/vco/events.js";
@@ -120,7 +120,7 @@ describe("VcoClient against the simulator", () => {
     sim.faults = { ...sim.faults, unavailable: 1 };
     const { c } = client(sim, clock, undefined, 20_000);
     await assert.rejects(c.call("enterprise/getEnterprise", {}, enterpriseSchema), (e: unknown) => {
-      assert.ok(e instanceof TemporaryError);
+      assert.ok(e instanceof GaveUpError);
       assert.match(e.message, /gave up .* HTTP 503.*next run resumes/);
       return true;
     });

@@ -1,0 +1,85 @@
+// Fail fast where waiting cannot help, ride out what is temporary. A host that does not resolve or
+// answers 404 on the API path is a setup error until the setup has worked once (exit 78 within
+// seconds); after that, the same failure is an outage, retried within the budget (exit 75).
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import { logLines, runCli } from "../helpers/cli.js";
+import { TOKEN } from "../helpers/sim.js";
+import { tempDir } from "../helpers/tmp.js";
+import { assertOneLineError } from "./support.js";
+
+/** A web server that is not an orchestrator: 404 for every path, as a wrong host would answer. */
+async function notAnOrchestrator(): Promise<string> {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(404, { "Content-Type": "text/html" }).end("<h1>Not Found</h1>");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** A data dir in which fetch has worked against `vco` before (what a successful run leaves). */
+function workedBefore(vco: string): string {
+  const dir = tempDir();
+  fs.mkdirSync(path.join(dir, ".state"), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(
+    path.join(dir, ".state", "orchestrator.json"),
+    JSON.stringify({ version: 1, vco, workedAt: "2026-01-01T00:00:00.000Z", clock: null }),
+  );
+  return dir;
+}
+
+const env = (vco: string, dir: string) => ({
+  VCO_HOSTNAME: vco,
+  VCO_TOKEN: TOKEN,
+  VCO_DATA_DIR: dir,
+  // Long enough that a retried failure could never finish within the fast-failure bound.
+  VCO_RETRY_BUDGET: "4s",
+});
+
+const CASES = [
+  {
+    what: "a host name that does not resolve",
+    vco: async () => "https://vco.no-such-host.invalid",
+    message: /does not resolve.*VCO_HOSTNAME/,
+  },
+  {
+    what: "a host that answers 404 on the API path",
+    vco: notAnOrchestrator,
+    message: /not a VeloCloud Orchestrator.*VCO_HOSTNAME/,
+  },
+];
+
+describe("setup errors fail fast; outages of a working setup are ridden out", () => {
+  for (const c of CASES) {
+    it(`${c.what}, on a setup that never worked: exit 78 in seconds, one line`, async () => {
+      const vco = await c.vco();
+      const t0 = Date.now();
+      const r = await runCli(["fetch"], env(vco, tempDir()));
+      const took = Date.now() - t0;
+      assert.equal(r.code, 78, r.stderr);
+      assertOneLineError(r, c.message);
+      // No retries at all: a retried call would first wait out a backoff of at least 400 ms.
+      assert.equal(
+        logLines(r.stdout).filter((l) => l.msg === "VCO request failed; retrying").length,
+        0,
+      );
+      assert.ok(took < 4_000, `took ${took} ms`);
+    });
+
+    it(`${c.what}, on a setup that has worked before: retried, then exit 75`, async () => {
+      const vco = await c.vco();
+      const r = await runCli(["fetch"], env(vco, workedBefore(vco)));
+      assert.equal(r.code, 75, r.stderr);
+      assertOneLineError(r, /gave up .* the next run resumes/);
+      assert.ok(
+        logLines(r.stdout).filter((l) => l.msg === "VCO request failed; retrying").length >= 2,
+        r.stdout,
+      );
+    });
+  }
+});
