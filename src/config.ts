@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
+import { proxyFor, ProxySettingError, type ProxyTarget } from "./net/proxy-env.js";
 import { parseDuration } from "./time.js";
 
 export type Credentials =
@@ -15,12 +16,16 @@ export interface Config {
   dataDir: string;
   caFile: string | undefined;
   tlsInsecure: boolean;
+  /** The HTTP proxy the VCO is reached through (VCO_PROXY, HTTPS_PROXY, ... and NO_PROXY). */
+  proxy: ProxyTarget | undefined;
   overlapMs: number;
   lookbackMs: number;
   maxInFlight: number;
   enterpriseConcurrency: number;
   requestTimeoutMs: number;
   retryBudgetMs: number;
+  /** How often a long run logs how far it has got. */
+  progressIntervalMs: number;
   logLevel: string;
 }
 
@@ -32,6 +37,7 @@ export const DEFAULTS = {
   enterpriseConcurrency: 4,
   requestTimeout: "60s",
   retryBudget: "5m",
+  progressInterval: "30s",
   logLevel: "info",
 } as const;
 
@@ -129,6 +135,7 @@ const envSchema = z.object({
   ),
   VCO_REQUEST_TIMEOUT: duration("VCO_REQUEST_TIMEOUT", DEFAULTS.requestTimeout),
   VCO_RETRY_BUDGET: duration("VCO_RETRY_BUDGET", DEFAULTS.retryBudget),
+  VCO_PROGRESS_INTERVAL: duration("VCO_PROGRESS_INTERVAL", DEFAULTS.progressInterval),
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
       error: "LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent",
@@ -204,6 +211,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     problems.push("no credentials: set VCO_TOKEN, or VCO_USERNAME and VCO_PASSWORD");
   }
 
+  let proxy: ProxyTarget | undefined;
+  if (e) {
+    try {
+      proxy = proxyFor(new URL(e.VCO_HOSTNAME), env);
+    } catch (err) {
+      if (!(err instanceof ProxySettingError)) throw err;
+      problems.push(err.message);
+    }
+  }
+
   if (problems.length > 0 || !e || !credentials) {
     throw new ConfigError(
       `configuration: ${problems.join("; ")} (set these in the environment or in .env; see .env.example)`,
@@ -216,12 +233,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     dataDir: path.resolve(overrides.dataDir ?? e.VCO_DATA_DIR ?? DEFAULTS.dataDir),
     caFile: e.VCO_CA_FILE,
     tlsInsecure: e.VCO_TLS_INSECURE,
+    proxy,
     overlapMs: e.VCO_OVERLAP,
     lookbackMs: e.VCO_LOOKBACK,
     maxInFlight: e.VCO_MAX_IN_FLIGHT,
     enterpriseConcurrency: e.VCO_ENTERPRISE_CONCURRENCY,
     requestTimeoutMs: e.VCO_REQUEST_TIMEOUT,
     retryBudgetMs: e.VCO_RETRY_BUDGET,
+    progressIntervalMs: e.VCO_PROGRESS_INTERVAL,
     logLevel: e.LOG_LEVEL ?? DEFAULTS.logLevel,
   };
 }

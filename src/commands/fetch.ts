@@ -1,17 +1,24 @@
 import type { AxiosInstance } from "axios";
-import { loadConfig } from "../config.js";
-import { ConfigError } from "../errors.js";
-import { mostSerious } from "../exit-codes.js";
+import { loadConfig, type Config } from "../config.js";
+import { ConfigError, RunFailedError } from "../errors.js";
 import { createLogger, type Logger } from "../logger.js";
+import { readEnterpriseCache } from "../store/enterprise-cache.js";
 import { acquireLock } from "../store/lock.js";
+import {
+  readOrchestratorState,
+  writeOrchestratorState,
+  type OrchestratorState,
+} from "../store/orchestrator-state.js";
 import { assignFolders } from "../store/paths.js";
 import { ensureStateDir } from "../store/state.js";
 import { enterprisesToPoll } from "../sync/enterprise-list.js";
 import { syncEnterprise, type SyncResult } from "../sync/enterprise-sync.js";
 import { mapLimit } from "../sync/map-limit.js";
-import { parseSince, systemClock, type Clock } from "../time.js";
+import { Progress, type ProgressOutput } from "../sync/progress.js";
+import { formatDuration, iso, parseSince, systemClock, type Clock } from "../time.js";
 import { VcoClient } from "../vco/client.js";
 import { createHttp } from "../vco/http.js";
+import { CLOCK_WARN_MS, VcoClock } from "../vco/vco-clock.js";
 
 export interface FetchOptions {
   env: NodeJS.ProcessEnv;
@@ -22,6 +29,8 @@ export interface FetchOptions {
   http?: AxiosInstance;
   /** Abort to stop at the next safe point (the CLI wires SIGTERM and SIGINT here). */
   signal?: AbortSignal;
+  /** Where a terminal's progress line goes (the CLI passes stderr when it is a TTY). */
+  progressOutput?: ProgressOutput | undefined;
 }
 
 export interface FetchSummary {
@@ -31,14 +40,13 @@ export interface FetchSummary {
 
 /**
  * The main job: authenticate, find the enterprises, and bring each one's events.json up to date.
- * Throws the most serious enterprise failure after every enterprise has had its turn.
+ * Throws a RunFailedError with every enterprise failure after every enterprise has had its turn.
  */
 export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
   const clock = opts.clock ?? systemClock;
   const config = loadConfig(opts.env, { dataDir: opts.dataDir });
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const firstStart = parseSince(opts.since ?? "", clock.now()) ?? clock.now() - config.lookbackMs;
-  if (opts.since !== undefined && parseSince(opts.since, clock.now()) === undefined) {
+  if (opts.since !== undefined && parseSince(opts.since, 0) === undefined) {
     throw new ConfigError(
       `--since "${opts.since}" is not a time: use ISO 8601 (2024-05-01T00:00:00Z) or a lookback like 2h or 7d`,
     );
@@ -48,8 +56,13 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
       "VCO_TLS_INSECURE is set: the orchestrator's certificate is NOT checked, so anyone in between can read the credentials. Use VCO_CA_FILE instead",
     );
   }
+  if (config.proxy) {
+    logger.debug({ proxy: config.proxy.display, from: config.proxy.source }, "using a proxy");
+  }
 
   const lock = acquireLock(await ensureStateDir(config.dataDir));
+  const known = await readOrchestratorState(config.dataDir, config.baseUrl);
+  const vcoClock = new VcoClock(clock, known?.clock?.offsetMs ?? 0);
   const http =
     opts.http ??
     createHttp({
@@ -58,6 +71,7 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
       caFile: config.caFile,
       tlsInsecure: config.tlsInsecure,
       maxSockets: config.maxInFlight,
+      proxy: config.proxy,
     });
   const client = new VcoClient({
     http,
@@ -67,10 +81,25 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
     maxInFlight: config.maxInFlight,
     retryBudgetMs: config.retryBudgetMs,
     signal: opts.signal,
+    vcoClock,
+    established: await hasWorkedBefore(config, known),
   });
   const started = clock.now();
+  let worked = false;
+  const clockWarning = once(() => warnAboutClock(vcoClock, logger));
+  const progress = new Progress({
+    clock,
+    logger,
+    output: opts.progressOutput,
+    logEveryMs: config.progressIntervalMs,
+  });
   try {
     const { enterprises } = await enterprisesToPoll(client, config, clock, logger);
+    worked = true;
+    clockWarning();
+    // The first run's window ends at the VCO's now, so it also starts from the VCO's now.
+    const firstStart =
+      parseSince(opts.since ?? "", vcoClock.now()) ?? vcoClock.now() - config.lookbackMs;
     const folders = assignFolders(enterprises);
     // Each enterprise runs on its own: one that fails or stalls does not hold the others back,
     // and all of them share the client's in-flight limit and 429 penalty.
@@ -82,11 +111,14 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
         enterprise,
         folder: folders.get(enterprise.id)!,
         clock,
+        vcoNow: () => vcoClock.now(),
         logger,
         overlapMs: config.overlapMs,
         firstStart,
+        progress: progress.track(enterprise.name || String(enterprise.id)),
       }),
     );
+    clockWarning();
     const failed = results.filter((r) => r.error !== undefined);
     logger.info(
       {
@@ -95,14 +127,66 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
         written: results.reduce((n, r) => n + r.written, 0),
         requests: client.requests,
         ms: clock.now() - started,
+        ...(vcoClock.measured ? { vcoClockOffsetMs: vcoClock.measured.offsetMs } : {}),
       },
       failed.length ? "run finished with failures" : "run finished",
     );
-    if (failed.length > 0) throw mostSerious(failed.map((r) => r.error));
+    if (failed.length > 0) throw new RunFailedError(failed.map((r) => r.error));
     return { results, requests: client.requests };
   } finally {
+    progress.stop();
     await client.logout().catch(() => {});
     client.close();
+    await saveOrchestrator(config, known, vcoClock, worked, clock).catch((err: unknown) =>
+      logger.debug({ error: String(err) }, "could not save the orchestrator state"),
+    );
     lock.release();
   }
+}
+
+/** A data dir that has listed this VCO's enterprises before (the cache counts: it predates this file). */
+async function hasWorkedBefore(config: Config, known: OrchestratorState | undefined) {
+  if (known?.workedAt) return true;
+  const cache = await readEnterpriseCache(config.dataDir);
+  return cache?.vco === config.baseUrl;
+}
+
+async function saveOrchestrator(
+  config: Config,
+  known: OrchestratorState | undefined,
+  vcoClock: VcoClock,
+  worked: boolean,
+  clock: Clock,
+): Promise<void> {
+  const measured = vcoClock.measured;
+  if (!measured && !(worked && !known?.workedAt)) return;
+  await writeOrchestratorState(config.dataDir, {
+    version: 1,
+    vco: config.baseUrl,
+    workedAt: known?.workedAt ?? (worked ? iso(clock.now()) : null),
+    clock: measured
+      ? { offsetMs: measured.offsetMs, measuredAt: iso(measured.at) }
+      : (known?.clock ?? null),
+  });
+}
+
+function warnAboutClock(vcoClock: VcoClock, logger: Logger): boolean {
+  const m = vcoClock.measured;
+  if (!m) return false;
+  if (Math.abs(m.offsetMs) > CLOCK_WARN_MS) {
+    logger.warn(
+      { vcoClockOffsetMs: m.offsetMs },
+      `the orchestrator's clock is ${formatDuration(Math.abs(m.offsetMs))} ${m.offsetMs < 0 ? "behind" : "ahead of"} ours: ` +
+        "cursors follow the orchestrator's clock, so nothing is lost, but fix NTP on whichever side is wrong",
+    );
+  }
+  return true;
+}
+
+/** Calls `fn` until it returns true, then never again. */
+function once(fn: () => boolean): () => void {
+  let done = false;
+  return () => {
+    if (!done) done = fn();
+  };
 }

@@ -1,3 +1,4 @@
+import { formatDuration } from "../time.js";
 import { demoSimulator, DEMO_TOKEN, DEMO_USER } from "../simulator/demo-world.js";
 
 export interface SimulateOptions {
@@ -7,6 +8,8 @@ export interface SimulateOptions {
   ratePerMinute: number;
   legacyPaging: boolean;
   logicalIds: boolean;
+  /** The simulated VCO's clock minus the real one, in ms (negative: behind). */
+  clockOffsetMs?: number;
   out?: (text: string) => void;
 }
 
@@ -16,6 +19,7 @@ export async function simulateCommand(o: SimulateOptions): Promise<void> {
   const sim = demoSimulator(o.backlog, {
     legacyPaging: o.legacyPaging,
     shape: o.logicalIds ? "6.2" : "classic",
+    clockOffsetMs: o.clockOffsetMs ?? 0,
   });
   const url = await sim.start(o.port, o.host);
   out(
@@ -24,6 +28,11 @@ export async function simulateCommand(o: SimulateOptions): Promise<void> {
       "Point vco-events at it with:",
       `  VCO_HOSTNAME=${url} VCO_TOKEN=${DEMO_TOKEN} npx vco-events fetch`,
       `  (or VCO_USERNAME=${DEMO_USER.username} VCO_PASSWORD=${DEMO_USER.password}; partner token: demo-partner-token; operator token: demo-operator-token)`,
+      ...(o.clockOffsetMs
+        ? [
+            `Its clock is ${formatDuration(Math.abs(o.clockOffsetMs))} ${o.clockOffsetMs < 0 ? "behind" : "ahead of"} this machine's.`,
+          ]
+        : []),
       `New events arrive at about ${o.ratePerMinute} per minute. Stop with Ctrl-C.`,
       "",
     ].join("\n"),
@@ -35,7 +44,7 @@ export async function simulateCommand(o: SimulateOptions): Promise<void> {
     for (; owed >= 1; owed--) {
       for (const e of sim.enterprises.values()) {
         // One in ten events is published late, as a real VCO can do for several minutes.
-        const now = Date.now();
+        const now = sim.now();
         const late = Math.random() < 0.1;
         e.store.add(late ? now - 120_000 : now, late ? { visibleAt: now + 60_000 } : {});
       }

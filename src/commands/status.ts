@@ -1,5 +1,6 @@
 import { dataDirFrom } from "../config.js";
-import { ConfigError, TemporaryError } from "../errors.js";
+import { ConfigError, StaleError } from "../errors.js";
+import { readOrchestratorState, type OrchestratorState } from "../store/orchestrator-state.js";
 import { listStates, type EnterpriseState } from "../store/state.js";
 import { formatDuration, parseDuration, systemClock, type Clock } from "../time.js";
 
@@ -38,17 +39,18 @@ export async function statusCommand(opts: StatusOptions): Promise<EnterpriseStat
   }
   const now = clock.now();
   const rows = (await listStates(dataDir)).map((s) => toStatus(s, now));
+  const orchestrator = orchestratorStatus(await readOrchestratorState(dataDir));
 
-  if (opts.json) out(`${JSON.stringify({ dataDir, enterprises: rows }, null, 2)}\n`);
-  else out(render(dataDir, rows));
+  if (opts.json) out(`${JSON.stringify({ dataDir, orchestrator, enterprises: rows }, null, 2)}\n`);
+  else out(render(dataDir, orchestrator, rows));
 
   if (maxAgeMs !== undefined) {
-    if (rows.length === 0) throw new TemporaryError(`no successful run yet in ${dataDir}`);
+    if (rows.length === 0) throw new StaleError(`no successful run yet in ${dataDir}`);
     const stale = rows.filter(
       (r) => r.lastSuccessAgeSeconds === null || r.lastSuccessAgeSeconds * 1000 > maxAgeMs,
     );
     if (stale.length > 0) {
-      throw new TemporaryError(
+      throw new StaleError(
         `${stale.map((r) => r.enterpriseName || r.enterpriseId).join(", ")}: no successful run in the last ` +
           `${opts.maxAge}` +
           (stale[0]?.lastError ? ` (last error: ${stale[0].lastError.message})` : ""),
@@ -73,9 +75,45 @@ function toStatus(s: EnterpriseState, now: number): EnterpriseStatus {
   };
 }
 
-function render(dataDir: string, rows: EnterpriseStatus[]): string {
+export interface OrchestratorStatus {
+  vco: string;
+  workedAt: string | null;
+  /** The VCO's clock minus ours, in ms, as last measured (positive: the VCO is ahead). */
+  clockOffsetMs: number | null;
+  clockMeasuredAt: string | null;
+}
+
+function orchestratorStatus(o: OrchestratorState | undefined): OrchestratorStatus | null {
+  if (!o) return null;
+  return {
+    vco: o.vco,
+    workedAt: o.workedAt,
+    clockOffsetMs: o.clock?.offsetMs ?? null,
+    clockMeasuredAt: o.clock?.measuredAt ?? null,
+  };
+}
+
+/** "40m behind ours", "in step with ours (0.3s)". */
+export function describeOffset(offsetMs: number): string {
+  if (Math.abs(offsetMs) < 60_000) return `in step with ours (${(offsetMs / 1000).toFixed(1)}s)`;
+  return `${formatDuration(Math.abs(offsetMs))} ${offsetMs < 0 ? "behind" : "ahead of"} ours`;
+}
+
+function render(
+  dataDir: string,
+  orchestrator: OrchestratorStatus | null,
+  rows: EnterpriseStatus[],
+): string {
   if (rows.length === 0) return `No runs recorded yet in ${dataDir}. Run: vco-events fetch\n`;
-  const lines = [`Data directory: ${dataDir}`, ""];
+  const lines = [`Data directory: ${dataDir}`];
+  if (orchestrator) {
+    const clock =
+      orchestrator.clockOffsetMs === null
+        ? "not measured yet"
+        : `${describeOffset(orchestrator.clockOffsetMs)} (measured ${orchestrator.clockMeasuredAt})`;
+    lines.push(`Orchestrator:   ${orchestrator.vco}, clock ${clock}`);
+  }
+  lines.push("");
   for (const r of rows) {
     const age =
       r.lastSuccessAgeSeconds === null

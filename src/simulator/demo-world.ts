@@ -11,7 +11,7 @@ const DAY = 24 * 3_600_000;
 
 export function demoSimulator(backlog: number, options: SimulatorOptions = {}): Simulator {
   const sim = new Simulator(options);
-  const now = options.now?.() ?? Date.now();
+  const now = sim.now();
   const acme = sim.addEnterprise(101, "ACME Corp");
   // A day of events that a first fetch (VCO_LOOKBACK, 24h by default) reaches all of.
   acme.store.addSpread(backlog, now - DAY + 60_000, now - 60_000);

@@ -27,7 +27,10 @@ export interface SimulatorOptions {
   /** Send Retry-After with 429s (the spec documents none). */
   retryAfterHeader?: boolean;
   seed?: number;
+  /** The VCO's clock (default: the wall clock, shifted by clockOffsetMs). */
   now?: () => number;
+  /** How far the VCO's clock is from the wall clock, in ms (negative: behind). */
+  clockOffsetMs?: number;
   /** Serve https with this key and certificate (PEM) instead of plain http. */
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** Time each admitted API call takes to answer, so concurrency limits have something to bite on. */
@@ -76,12 +79,15 @@ export class Simulator {
   private readonly server: http.Server | https.Server;
   private requestCount = 0;
   private readonly random: () => number;
-  private readonly now: () => number;
+  /** The VCO's own now: its events, sessions, rate limits and Date headers all follow it. */
+  readonly now: () => number;
   private nextFirstId = 1_000_000;
   baseUrl = "";
 
   constructor(readonly options: SimulatorOptions = {}) {
-    this.now = options.now ?? Date.now;
+    const base = options.now ?? Date.now;
+    const offset = options.clockOffsetMs ?? 0;
+    this.now = offset === 0 ? base : () => base() + offset;
     this.random = seededRandom(options.seed ?? 42);
     this.limiter = new RateLimiter({ ...DEFAULT_RATE_LIMIT, ...options.rateLimit });
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
@@ -437,7 +443,12 @@ export class Simulator {
     fault?: Fault,
   ): void {
     this.log.push({ method, status, fault, at: Date.now() });
-    res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body) });
+    res.writeHead(status, {
+      "Content-Type": type,
+      "Content-Length": Buffer.byteLength(body),
+      // What Node would send, but from the VCO's clock, which need not be ours.
+      Date: new Date(this.now()).toUTCString(),
+    });
     res.end(body);
   }
 }
@@ -450,7 +461,8 @@ function readCookie(header: string | undefined, name: string): string | undefine
   return undefined;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Unref'd: a request held for a minute must not keep a test process alive once the server stops. */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];

@@ -6,6 +6,7 @@ import { iso, type Clock } from "../time.js";
 import type { VcoClient } from "../vco/client.js";
 import { LinePacker } from "../sink/line-packer.js";
 import type { Enterprise } from "../vco/schemas.js";
+import type { Tracker } from "./progress.js";
 import { releaseMemory } from "./release-memory.js";
 import { SeenWindow } from "./seen-window.js";
 import { eachOldestFirst, walkSlices } from "./slices.js";
@@ -25,10 +26,13 @@ export interface SyncOptions {
   enterprise: Enterprise;
   folder: string;
   clock: Clock;
+  /** The orchestrator's now (see vco/vco-clock.ts): window ends and cursors are in its time. */
+  vcoNow?: () => number;
   logger: Logger;
   overlapMs: number;
   /** Where to start when this enterprise has no cursor yet (epoch ms). */
   firstStart: number;
+  progress?: Tracker;
 }
 
 export interface SyncResult {
@@ -50,6 +54,7 @@ export interface SyncResult {
  */
 export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
   const { enterprise, logger, clock } = o;
+  const vcoNow = o.vcoNow ?? (() => clock.now());
   const log = logger.child({ enterpriseId: enterprise.id, enterprise: enterprise.name });
   const startedAt = clock.now();
   const saved = await loadState(o.dataDir, enterprise.id);
@@ -83,6 +88,7 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
       describeChange(recovered.change),
     );
   }
+  cursor = pullBackFromFuture(cursor, seen, vcoNow(), log);
   if (saved && saved.folder !== o.folder) {
     log.info(
       { from: saved.folder, to: o.folder },
@@ -129,13 +135,17 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
   try {
     await commit(await file.mark());
     const start = cursor === null ? o.firstStart : cursor - o.overlapMs;
-    const end = clock.now();
+    const end = vcoNow();
+    o.progress?.begin(start, end);
     for await (const slice of walkSlices(o.client, enterprise.id, start, end, log)) {
       // Everything below touches the state, the window and the packer: the last slice's commit
       // must be done with them first (it also fails this run here if it could not be written).
       await settle();
+      // The window's end came from the VCO's clock as last measured; if that clock has since been
+      // set back, the slice reaches into the VCO's future, and the cursor stops at its present.
+      const reached = Math.min(slice.end, vcoNow());
       // Only keys the next query can reach again need remembering.
-      const keepFrom = slice.end - o.overlapMs;
+      const keepFrom = reached - o.overlapMs;
       let written = 0;
       eachOldestFirst(slice, (batch, i) => {
         const time = batch.time[i]!;
@@ -152,7 +162,7 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
       });
       const lines = packer.take();
       for (const b of slice.batches) b.release();
-      const nextCursor = Math.max(writtenCursor ?? slice.end, slice.end);
+      const nextCursor = Math.max(writtenCursor ?? reached, reached);
       seen.prune(nextCursor - o.overlapMs);
       sinceCommit += written;
       const commitNow = sinceCommit >= COMMIT_EVERY || clock.now() - committedAt >= COMMIT_MS;
@@ -163,6 +173,7 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
         totals.written += written;
         totals.pages += slice.pages;
         writtenCursor = nextCursor;
+        o.progress?.advance(written, nextCursor);
         // Written but not committed: a crash now leaves complete lines that the next start adopts,
         // so commits (an fsync of the file and of the state) can be fewer than slices.
         if (commitNow || rotated) {
@@ -185,6 +196,9 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
       o.client.throwIfStopped();
     }
     await settle();
+    o.progress?.end();
+    // The first reply may have shown the VCO's clock further behind than this run assumed.
+    writtenCursor = pullBackFromFuture(writtenCursor, seen, vcoNow(), log);
     state.lastRun = runRecord(startedAt, clock.now(), true, totals);
     state.lastSuccessAt = iso(clock.now());
     state.lastError = null;
@@ -197,6 +211,7 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
   } catch (err) {
     // A write still under way finishes first: it is progress, and a commit writes the same state file.
     await settle().catch(() => {});
+    o.progress?.end();
     const message = describeError(err);
     state.lastRun = runRecord(startedAt, clock.now(), false, totals, message);
     state.lastError = { at: iso(clock.now()), message };
@@ -216,6 +231,28 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
   } finally {
     await file.close();
   }
+}
+
+/**
+ * A cursor ahead of the orchestrator's now was set by a run that trusted our clock over the VCO's
+ * (an older version, or the VCO's clock was set back since). Events after the last one written may
+ * not have been asked for, so the cursor goes back there: nothing is lost, at the price of a few
+ * events perhaps written twice (their keys let a SIEM drop them).
+ */
+function pullBackFromFuture(
+  cursor: number | null,
+  seen: SeenWindow,
+  vcoNow: number,
+  log: Logger,
+): number | null {
+  if (cursor === null || cursor <= vcoNow) return cursor;
+  const to = Math.min(vcoNow, seen.newest ?? vcoNow);
+  log.warn(
+    { event: "cursor-pulled-back", cursor: iso(cursor), vcoNow: iso(vcoNow), to: iso(to) },
+    "the cursor is ahead of the orchestrator's clock (its clock was set back, or an older version " +
+      "trusted ours): fetching again from the newest event written; a few events may be written twice",
+  );
+  return to;
 }
 
 function describeChange(change: string): string {

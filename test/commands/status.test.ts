@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { statusCommand } from "../../src/commands/status.js";
-import { TemporaryError } from "../../src/errors.js";
+import { StaleError } from "../../src/errors.js";
 import { ensureStateDir, saveState, type EnterpriseState } from "../../src/store/state.js";
 import { runCli } from "../helpers/cli.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -61,7 +61,7 @@ describe("status", () => {
     await assert.rejects(
       statusCommand({ env: {}, dataDir: dir, maxAge: "45m", clock, out: () => {} }),
       (e: unknown) =>
-        e instanceof TemporaryError &&
+        e instanceof StaleError &&
         /Ent 2: no successful run in the last 45m \(last error: boom\)/.test(e.message),
     );
     await assert.rejects(
