@@ -32,7 +32,12 @@ async function run(name: string, fn: () => Promise<unknown>): Promise<void> {
 function stopSignal(): AbortSignal {
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(sig === "SIGINT" ? 130 : 143);
+    if (controller.signal.aborted) {
+      void import("./exit-codes.js").then(({ exitCodeForSignal }) =>
+        process.exit(exitCodeForSignal(sig)),
+      );
+      return;
+    }
     process.stderr.write(`vco-events: ${sig} received; stopping at the next safe point\n`);
     controller.abort();
   };
@@ -66,6 +71,8 @@ program
         since: o.since,
         dataDir: o.dataDir,
         signal: stopSignal(),
+        // A live progress line only for a person watching; never in a log file or a pipe.
+        progressOutput: process.stderr.isTTY ? process.stderr : undefined,
       });
     }),
   );
@@ -92,6 +99,20 @@ program
   );
 
 program
+  .command("check")
+  .description(
+    "check the setup step by step (config, network, TLS, credential, enterprises, events, clock, data dir) and say what to fix",
+  )
+  .option("--json", "machine-readable output")
+  .option("--data-dir <dir>", "root of the output tree (default: VCO_DATA_DIR, ./data)")
+  .action((o: { json?: boolean; dataDir?: string }) =>
+    run("check", async () => {
+      const { checkCommand } = await import("./commands/check.js");
+      await checkCommand({ env: process.env, dataDir: o.dataDir, json: o.json ?? false });
+    }),
+  );
+
+program
   .command("simulate")
   .description(
     "run a VCO simulator on loopback that serves realistic events (to test a SIEM pipeline without a VCO)",
@@ -108,6 +129,11 @@ program
   .addOption(
     new Option("--shape <shape>", "event shape").choices(["classic", "6.2"]).default("classic"),
   )
+  .option(
+    "--clock-offset <duration>",
+    "run the simulated VCO's clock this far from this machine's, e.g. -40m or 6h",
+    "0s",
+  )
   .action(
     (o: {
       host: string;
@@ -116,10 +142,19 @@ program
       rate: string;
       paging: string;
       shape: string;
+      clockOffset: string;
     }) =>
       run("simulate", async () => {
         const { simulateCommand } = await import("./commands/simulate.js");
+        const { parseSignedDuration } = await import("./time.js");
+        const { ConfigError } = await import("./errors.js");
+        const clockOffsetMs = parseSignedDuration(o.clockOffset);
+        if (clockOffsetMs === undefined)
+          throw new ConfigError(
+            `--clock-offset "${o.clockOffset}" is not a duration: use e.g. -40m or 6h`,
+          );
         await simulateCommand({
+          clockOffsetMs,
           host: o.host,
           port: Number(o.port),
           backlog: Number(o.backlog),
