@@ -42,13 +42,15 @@ export function writeJob(dir: string): string {
     `import fs from "node:fs";
 const [out, ms] = process.argv.slice(2);
 const say = (w) => fs.appendFileSync(out, process.pid + " " + w + "\\n");
-say("start " + (process.env.MARK ?? "-"));
-const work = setTimeout(() => say("end"), Number(ms));
+let work;
+// The handler first: a SIGTERM right after "start" must not find the default action (death).
 process.on("SIGTERM", () => {
   clearTimeout(work);
   say("term");
   setTimeout(() => { say("tidy"); process.exit(75); }, 200);
 });
+say("start " + (process.env.MARK ?? "-"));
+work = setTimeout(() => say("end"), Number(ms));
 `,
   );
   return file;
