@@ -130,6 +130,11 @@ program
     new Option("--shape <shape>", "event shape").choices(["classic", "6.2"]).default("classic"),
   )
   .option(
+    "--latency <ms>",
+    "how long each API call takes to answer, as a real VCO's hundreds of ms",
+    "0",
+  )
+  .option(
     "--clock-offset <duration>",
     "run the simulated VCO's clock this far from this machine's, e.g. -40m or 6h",
     "0s",
@@ -143,6 +148,7 @@ program
       paging: string;
       shape: string;
       clockOffset: string;
+      latency: string;
     }) =>
       run("simulate", async () => {
         const { simulateCommand } = await import("./commands/simulate.js");
@@ -153,8 +159,12 @@ program
           throw new ConfigError(
             `--clock-offset "${o.clockOffset}" is not a duration: use e.g. -40m or 6h`,
           );
+        const latencyMs = Number(o.latency);
+        if (!Number.isInteger(latencyMs) || latencyMs < 0)
+          throw new ConfigError(`--latency "${o.latency}" is not a whole number of milliseconds`);
         await simulateCommand({
           clockOffsetMs,
+          latencyMs,
           host: o.host,
           port: Number(o.port),
           backlog: Number(o.backlog),

@@ -53,11 +53,15 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
   }
   if (config.tlsInsecure) {
     logger.warn(
+      { event: "tls-insecure" },
       "VCO_TLS_INSECURE is set: the orchestrator's certificate is NOT checked, so anyone in between can read the credentials. Use VCO_CA_FILE instead",
     );
   }
   if (config.proxy) {
-    logger.debug({ proxy: config.proxy.display, from: config.proxy.source }, "using a proxy");
+    logger.debug(
+      { event: "proxy", proxy: config.proxy.display, from: config.proxy.source },
+      "using a proxy",
+    );
   }
 
   const lock = acquireLock(await ensureStateDir(config.dataDir));
@@ -122,6 +126,7 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
     const failed = results.filter((r) => r.error !== undefined);
     logger.info(
       {
+        event: "run-finished",
         enterprises: results.length,
         failed: failed.length,
         written: results.reduce((n, r) => n + r.written, 0),
@@ -138,7 +143,10 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
     await client.logout().catch(() => {});
     client.close();
     await saveOrchestrator(config, known, vcoClock, worked, clock).catch((err: unknown) =>
-      logger.debug({ error: String(err) }, "could not save the orchestrator state"),
+      logger.debug(
+        { event: "orchestrator-state-not-saved", error: String(err) },
+        "could not save the orchestrator state",
+      ),
     );
     lock.release();
   }
@@ -175,7 +183,7 @@ function warnAboutClock(vcoClock: VcoClock, logger: Logger): boolean {
   if (!m) return false;
   if (Math.abs(m.offsetMs) > CLOCK_WARN_MS) {
     logger.warn(
-      { vcoClockOffsetMs: m.offsetMs },
+      { event: "clock-offset", vcoClockOffsetMs: m.offsetMs },
       `the orchestrator's clock is ${formatDuration(Math.abs(m.offsetMs))} ${m.offsetMs < 0 ? "behind" : "ahead of"} ours: ` +
         "cursors follow the orchestrator's clock, so nothing is lost, but fix NTP on whichever side is wrong",
     );

@@ -56,11 +56,11 @@ export async function scheduleCommand(opts: ScheduleOptions): Promise<void> {
   };
   for (const s of STOP_SIGNALS) signals.on(s, onSignal);
   const signal = await stopped;
-  logger.info({ signal }, "stop requested; no new runs will start");
+  logger.info({ event: "stop-requested", signal }, "stop requested; no new runs will start");
   try {
     await scheduler.stop(signal);
   } finally {
     for (const s of STOP_SIGNALS) signals.off(s, onSignal);
   }
-  logger.info({ jobsRun: scheduler.started }, "scheduler stopped");
+  logger.info({ event: "scheduler-stopped", jobsRun: scheduler.started }, "scheduler stopped");
 }

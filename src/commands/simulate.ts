@@ -10,6 +10,8 @@ export interface SimulateOptions {
   logicalIds: boolean;
   /** The simulated VCO's clock minus the real one, in ms (negative: behind). */
   clockOffsetMs?: number;
+  /** Each API call's answering time, in ms. */
+  latencyMs?: number;
   out?: (text: string) => void;
 }
 
@@ -20,6 +22,7 @@ export async function simulateCommand(o: SimulateOptions): Promise<void> {
     legacyPaging: o.legacyPaging,
     shape: o.logicalIds ? "6.2" : "classic",
     clockOffsetMs: o.clockOffsetMs ?? 0,
+    latencyMs: o.latencyMs ?? 0,
   });
   const url = await sim.start(o.port, o.host);
   out(

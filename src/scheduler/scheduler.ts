@@ -39,19 +39,22 @@ export function startScheduler(o: SchedulerOptions): Scheduler {
     const busy = running.get(entry);
     if (busy) {
       // Runs never overlap: the next tick after this one picks up whatever this one missed.
-      log.warn({ pid: busy.pid }, "previous run still going; skipping this tick");
+      log.warn(
+        { event: "tick-skipped", pid: busy.pid },
+        "previous run still going; skipping this tick",
+      );
       return;
     }
     const t0 = now();
     const job = startJob(toSpawnSpec(entry.command, o.self), o.env);
     started++;
     running.set(entry, job);
-    log.info({ pid: job.pid, trigger: reason }, "job started");
+    log.info({ event: "job-started", pid: job.pid, trigger: reason }, "job started");
     void job.done.then((exit) => {
       running.delete(entry);
       logExit(log, exit, now() - t0, stopping);
       const next = triggers[o.entries.indexOf(entry)]?.nextRun();
-      if (!stopping && next) log.debug({ next: next.toISOString() }, "next run");
+      if (!stopping && next) log.debug({ event: "next-run", next: next.toISOString() }, "next run");
     });
   };
 
@@ -60,6 +63,7 @@ export function startScheduler(o: SchedulerOptions): Scheduler {
   }
   o.logger.info(
     {
+      event: "scheduler-started",
       jobs: o.entries.map((e, i) => ({
         job: e.origin,
         schedule: e.schedule,
@@ -84,7 +88,7 @@ export function startScheduler(o: SchedulerOptions): Scheduler {
       const jobs = [...running.values()];
       if (jobs.length > 0) {
         o.logger.info(
-          { signal, pids: jobs.map((j) => j.pid) },
+          { event: "stopping", signal, pids: jobs.map((j) => j.pid) },
           "stopping: passing the signal on and waiting for the running job to reach a safe point",
         );
       }
@@ -97,12 +101,18 @@ export function startScheduler(o: SchedulerOptions): Scheduler {
 function logExit(log: Logger, exit: JobExit, ms: number, stopping: boolean): void {
   const fields = { code: exit.code, signal: exit.signal, ms };
   if (exit.error) {
-    log.error({ ...fields, error: exit.error.message }, "job could not be started");
+    log.error(
+      { event: "job-not-started", ...fields, error: exit.error.message },
+      "job could not be started",
+    );
   } else if (exit.code === 0) {
-    log.info(fields, "job finished");
+    log.info({ event: "job-finished", ...fields }, "job finished");
   } else if (exit.code === EXIT.TEMPFAIL || stopping) {
-    log.warn(fields, "job stopped early; the next run picks up from its cursor");
+    log.warn(
+      { event: "job-stopped-early", ...fields },
+      "job stopped early; the next run picks up from its cursor",
+    );
   } else {
-    log.error(fields, "job failed; see its own log lines above");
+    log.error({ event: "job-failed", ...fields }, "job failed; see its own log lines above");
   }
 }

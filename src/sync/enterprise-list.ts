@@ -48,7 +48,7 @@ export async function enterprisesToPoll(
       fetchedAt: clock.now(),
     });
     logger.info(
-      { principal: found.principal, enterprises: found.enterprises.length },
+      { event: "principal", principal: found.principal, enterprises: found.enterprises.length },
       `the credential is ${found.principal === "operator" ? "an" : "a"} ${found.principal} principal seeing ${found.enterprises.length} enterprise(s)`,
     );
   }

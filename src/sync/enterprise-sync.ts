@@ -79,19 +79,28 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
   if (cursor === null && recovered.events.length > 0) {
     cursor = seen.newest ?? null;
     log.warn(
-      { cursor: cursor === null ? null : iso(cursor), events: recovered.events.length },
+      {
+        event: "cursor-rebuilt",
+        cursor: cursor === null ? null : iso(cursor),
+        events: recovered.events.length,
+      },
       "no saved cursor, but events.json already has events: continuing after the newest one",
     );
   } else if (recovered.change !== "none") {
     log.warn(
-      { change: recovered.change, adopted: recovered.events.length, cutBytes: recovered.cutBytes },
+      {
+        event: "file-changed",
+        change: recovered.change,
+        adopted: recovered.events.length,
+        cutBytes: recovered.cutBytes,
+      },
       describeChange(recovered.change),
     );
   }
   cursor = pullBackFromFuture(cursor, seen, vcoNow(), log);
   if (saved && saved.folder !== o.folder) {
     log.info(
-      { from: saved.folder, to: o.folder },
+      { event: "enterprise-renamed", from: saved.folder, to: o.folder },
       "enterprise renamed; new events go to the new folder",
     );
   }
@@ -183,6 +192,7 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
         }
         log.debug(
           {
+            event: "slice-written",
             sliceEnd: iso(slice.end),
             written,
             pages: slice.pages,
@@ -204,7 +214,7 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
     state.lastError = null;
     await commit(await file.mark(), writtenCursor);
     log.info(
-      { ...totals, cursor: iso(state.cursor ?? end), file: file.path },
+      { event: "enterprise-done", ...totals, cursor: iso(state.cursor ?? end), file: file.path },
       `enterprise ${enterprise.name}: ${totals.written} new events written`,
     );
     return result(state, totals);
@@ -226,7 +236,10 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
         () => false,
       );
     if (!saved) await saveState(o.dataDir, state).catch(() => {});
-    log.error({ ...totals, error: message }, `enterprise ${enterprise.name}: run failed`);
+    log.error(
+      { event: "enterprise-failed", ...totals, error: message },
+      `enterprise ${enterprise.name}: run failed`,
+    );
     return { ...result(state, totals), error: err };
   } finally {
     await file.close();

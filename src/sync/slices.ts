@@ -64,7 +64,10 @@ export async function* walkSlices(
             Math.max(MIN_SLICE_MS, Math.floor((TARGET_PER_SLICE * span) / estimate)),
           );
           firstPage.batch.release();
-          logger.debug({ enterpriseId, sliceMs }, "dense backlog: walking it in shorter slices");
+          logger.debug(
+            { event: "slice-shortened", enterpriseId, sliceMs },
+            "dense backlog: walking it in shorter slices",
+          );
           continue;
         }
         // The rest of this slice is on its way: ask for the next slice's first page as well, sized

@@ -120,7 +120,10 @@ export class VcoClient {
           `the VCO keeps rejecting fresh sessions for ${method}; check the account's privileges`,
         );
       }
-      this.opts.logger.info({ method }, "VCO session expired; logging in again");
+      this.opts.logger.info(
+        { event: "session-expired", method },
+        "VCO session expired; logging in again",
+      );
       if (this.session === sentWith) this.session = undefined;
     }
   }
@@ -141,7 +144,7 @@ export class VcoClient {
         );
       }
       logger.warn(
-        { method, attempt: n, retryInMs: delayMs, reason: outcome.reason },
+        { event: "retrying", method, attempt: n, retryInMs: delayMs, reason: outcome.reason },
         "VCO request failed; retrying",
       );
       // A 429 pauses every request to this VCO; other failures only delay this call.
@@ -267,7 +270,10 @@ export class VcoClient {
       const session = sessionFromLogin(res, creds, (status) => status === 429 || status >= 500);
       if (session === undefined) return this.classifyStatus(res, method)!;
       this.session = session;
-      this.opts.logger.debug({ loginType: creds.loginType }, "logged in to the VCO");
+      this.opts.logger.debug(
+        { event: "logged-in", loginType: creds.loginType },
+        "logged in to the VCO",
+      );
       return undefined;
     }).finally(() => {
       this.loggingIn = undefined;
@@ -287,7 +293,7 @@ export class VcoClient {
     this.session = undefined;
     if (res instanceof Retryable)
       this.opts.logger.debug(
-        { reason: res.reason },
+        { event: "logout-failed", reason: res.reason },
         "logout failed; the session will expire on its own",
       );
   }

@@ -102,7 +102,7 @@ export async function* eventPages(
         if (oldest >= end) {
           // A whole page inside one second: a server without links cannot page past it.
           logger.warn(
-            { enterpriseId: query.enterpriseId, second: iso(end) },
+            { event: "legacy-second-overflow", enterpriseId: query.enterpriseId, second: iso(end) },
             "this VCO sends no nextPageLink and has more than one page of events in one second; " +
               "events beyond the first page in that second cannot be fetched from it",
           );

@@ -27,7 +27,7 @@ describe("an orchestrator whose clock is not ours", () => {
 
       const first = await runCli(["fetch"], env);
       assert.equal(first.code, 0, first.stderr);
-      const warning = logLines(first.stdout).find((l) => l.level === "warn");
+      const warning = logLines(first.stdout).find((l) => l.event === "clock-offset");
       assert.ok(warning, `a clock warning in: ${first.stdout}`);
       assert.match(String(warning.msg), c.text);
       assert.ok(Math.abs(Number(warning.vcoClockOffsetMs) - c.offsetMs) < 5_000);

@@ -23,7 +23,7 @@ const fileOf = (dir: string, folder = "ACME_Corp") => path.join(dir, folder, "ev
 /** Reasons of the client's "retrying" warnings. */
 const retryReasons = (stdout: string) =>
   logLines(stdout)
-    .filter((l) => l.msg === "VCO request failed; retrying")
+    .filter((l) => l.event === "retrying")
     .map((l) => String(l.reason));
 
 /** Gap between the first faulted events request and the next events request, in ms. */
@@ -154,7 +154,7 @@ describe("sessions and credentials that stop working mid-run", () => {
     assertExactSet([fileOf(dir)], store.all());
     assert.equal(sim.count("login/enterpriseLogin"), 2, "logged in again once");
     assert.ok(
-      logLines(r.stdout).some((l) => l.msg === "VCO session expired; logging in again"),
+      logLines(r.stdout).some((l) => l.event === "session-expired"),
       "said so in the log",
     );
   });

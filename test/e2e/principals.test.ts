@@ -182,8 +182,8 @@ describe("many enterprises at once", () => {
     const t0 = Date.parse(String(lines[0]?.time));
     const at = new Map<string, number>();
     for (const l of lines) {
-      const m = /^enterprise (\w+): /.exec(String(l.msg));
-      if (m) at.set(m[1]!, Date.parse(String(l.time)) - t0);
+      if (l.event === "enterprise-done" || l.event === "enterprise-failed")
+        at.set(String(l.enterprise), Date.parse(String(l.time)) - t0);
     }
     return at;
   };

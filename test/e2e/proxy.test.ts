@@ -151,7 +151,7 @@ describe("behind an HTTP proxy", { skip: skipWithoutOpenssl }, () => {
       assert.match(r.stderr, new RegExp(`proxy http://127\\.0\\.0\\.1:${new URL(p.url()).port}`));
       for (const text of [r.stdout, r.stderr]) assert.ok(!text.includes(PROXY_PASSWORD));
       if (c.code === 75) {
-        assert.ok(logLines(r.stdout).some((l) => l.msg === "VCO request failed; retrying"));
+        assert.ok(logLines(r.stdout).some((l) => l.event === "retrying"));
       }
     });
   }

@@ -19,7 +19,7 @@ interface Case {
 }
 
 const retrying = (min: number) => (log: Array<Record<string, unknown>>) =>
-  log.some((l) => l.msg === "VCO request failed; retrying" && Number(l.retryInMs) >= min);
+  log.some((l) => l.event === "retrying" && Number(l.retryInMs) >= min);
 
 const CASES: Case[] = [
   {

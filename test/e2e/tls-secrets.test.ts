@@ -91,7 +91,7 @@ describe("TLS", { skip }, () => {
       const r = await runCli(args, env(dir, { VCO_TLS_INSECURE: "true" }));
       assert.equal(r.code, 0, r.stderr);
       const warnings = logLines(r.stdout).filter(
-        (l) => l.level === "warn" && /VCO_TLS_INSECURE/.test(String(l.msg)),
+        (l) => l.level === "warn" && l.event === "tls-insecure",
       );
       assert.equal(warnings.length, 1, r.stdout);
     }

@@ -23,14 +23,14 @@ describe("vco-events schedule (the built CLI, against the simulator)", () => {
     let stdout = "";
     child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
     const result = collect(child);
-    const finished = () => logLines(stdout).filter((l) => l.msg === "job finished").length;
+    const finished = () => logLines(stdout).filter((l) => l.event === "job-finished").length;
     await until("two runs", () => finished() >= 2, 8_000);
     child.kill("SIGTERM");
     const r = await result;
     assert.equal(r.code, 0, r.stderr);
     const logs = logLines(stdout + r.stdout);
-    assert.ok(logs.some((l) => l.msg === "scheduler stopped"));
-    assert.equal(logs.filter((l) => l.msg === "run finished").length >= 2, true);
+    assert.ok(logs.some((l) => l.event === "scheduler-stopped"));
+    assert.equal(logs.filter((l) => l.event === "run-finished").length >= 2, true);
     const lines = readLines(path.join(dir, "ACME_Corp", "events.json"));
     assert.equal(lines.length, 500);
     assert.equal(new Set(lines.map(keyOf)).size, 500, "no duplicates across runs");
@@ -54,14 +54,14 @@ describe("vco-events schedule (the built CLI, against the simulator)", () => {
     // The backlog starts inside the window, so the first slices can be empty: wait for one with events.
     const writtenEvents = () =>
       logLines(stdout.slice(0, stdout.lastIndexOf("\n") + 1)).some(
-        (l) => l.msg === "slice written" && Number(l.written) > 0,
+        (l) => l.event === "slice-written" && Number(l.written) > 0,
       );
     await until("the first slice with events", writtenEvents, 8_000);
     child.kill("SIGTERM");
     const r = await result;
     assert.equal(r.code, 0, r.stderr);
     const logs = logLines(stdout);
-    const exit = logs.find((l) => /^job (stopped early|finished)/.test(String(l.msg)));
+    const exit = logs.find((l) => l.event === "job-stopped-early" || l.event === "job-finished");
     assert.ok(exit, "the job's end is logged");
     const file = path.join(dir, "ACME_Corp", "events.json");
     const before = readLines(file).length;

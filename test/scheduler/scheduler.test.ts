@@ -16,8 +16,8 @@ function setup(ms: number, extra = "") {
   return { dir, out, command };
 }
 
-const msgs = (lines: Array<Record<string, unknown>>, msg: string) =>
-  lines.filter((l) => String(l.msg).startsWith(msg));
+const msgs = (lines: Array<Record<string, unknown>>, event: string) =>
+  lines.filter((l) => l.event === event);
 
 describe("scheduler", () => {
   it("runs a job at start with the scheduler's environment, then on each tick", async () => {
@@ -32,9 +32,9 @@ describe("scheduler", () => {
       self,
       runOnStart: true,
     });
-    await until("the start-up run", () => msgs(lines, "job finished").length === 1);
+    await until("the start-up run", () => msgs(lines, "job-finished").length === 1);
     hand.tick("A");
-    await until("the ticked run", () => msgs(lines, "job finished").length === 2);
+    await until("the ticked run", () => msgs(lines, "job-finished").length === 2);
     await s.stop("SIGTERM");
     const starts = readWords(out).filter((w) => w[1] === "start");
     assert.equal(starts.length, 2);
@@ -43,10 +43,10 @@ describe("scheduler", () => {
       ["from-the-scheduler", "from-the-scheduler"],
     );
     assert.deepEqual(
-      msgs(lines, "job started").map((l) => l.trigger),
+      msgs(lines, "job-started").map((l) => l.trigger),
       ["start", "schedule"],
     );
-    assert.equal(msgs(lines, "job finished")[0]?.code, 0);
+    assert.equal(msgs(lines, "job-finished")[0]?.code, 0);
     assert.equal(hand.stops(), 1, "the trigger was stopped");
   });
 
@@ -65,10 +65,10 @@ describe("scheduler", () => {
     hand.tick("A");
     hand.tick("A");
     hand.tick("A");
-    assert.equal(msgs(lines, "previous run still going").length, 2);
-    await until("the run to end", () => msgs(lines, "job finished").length === 1);
+    assert.equal(msgs(lines, "tick-skipped").length, 2);
+    await until("the run to end", () => msgs(lines, "job-finished").length === 1);
     hand.tick("A");
-    await until("the next run", () => msgs(lines, "job finished").length === 2);
+    await until("the next run", () => msgs(lines, "job-finished").length === 2);
     await s.stop("SIGTERM");
     assert.equal(readWords(out).filter((w) => w[1] === "start").length, 2);
     assert.equal(s.started, 2);
@@ -94,7 +94,7 @@ describe("scheduler", () => {
       readWords(out).map((w) => w[1]),
       ["start", "term", "tidy"],
     );
-    const stopped = msgs(lines, "job stopped early");
+    const stopped = msgs(lines, "job-stopped-early");
     assert.equal(stopped[0]?.code, 75);
     hand.tick("A");
     assert.equal(s.started, 1, "no run starts after stop");
@@ -131,11 +131,11 @@ describe("scheduler", () => {
       self,
       runOnStart: true,
     });
-    await until("the failure", () => msgs(lines, "job could not be started").length === 1);
+    await until("the failure", () => msgs(lines, "job-not-started").length === 1);
     hand.tick("A");
-    await until("the retry", () => msgs(lines, "job could not be started").length === 2);
+    await until("the retry", () => msgs(lines, "job-not-started").length === 2);
     await s.stop("SIGTERM");
-    assert.match(String(msgs(lines, "job could not be started")[0]?.error), /ENOENT/);
+    assert.match(String(msgs(lines, "job-not-started")[0]?.error), /ENOENT/);
   });
 
   it("fires on the wall clock with croner (a seconds schedule)", async () => {
@@ -149,10 +149,10 @@ describe("scheduler", () => {
       self,
       runOnStart: false,
     });
-    await until("two clock ticks", () => msgs(lines, "job finished").length >= 2, 4_000);
+    await until("two clock ticks", () => msgs(lines, "job-finished").length >= 2, 4_000);
     await s.stop("SIGTERM");
     assert.ok(readWords(out).filter((w) => w[1] === "start").length >= 2);
-    const started = msgs(lines, "scheduler started")[0] as { jobs: Array<{ next: string }> };
+    const started = msgs(lines, "scheduler-started")[0] as { jobs: Array<{ next: string }> };
     assert.ok(Date.parse(started.jobs[0]!.next) > 0, "the next run time is logged");
   });
 });
