@@ -8,7 +8,7 @@ import { LinePacker } from "../sink/line-packer.js";
 import type { Enterprise } from "../vco/schemas.js";
 import type { Tracker } from "./progress.js";
 import { releaseMemory } from "./release-memory.js";
-import { SeenWindow } from "./seen-window.js";
+import { SeenWindow } from "../dedupe/seen-window.js";
 import { eachOldestFirst, walkSlices } from "./slices.js";
 
 /**

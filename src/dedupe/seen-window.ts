@@ -1,3 +1,4 @@
+// Across runs; repeats within one query are repeat-index.ts.
 /**
  * Keys of events already written whose eventTime is inside the overlap window. The VCO can publish
  * an event minutes after its eventTime, so each run re-reads that window and drops what is here.

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { SeenWindow } from "../../src/sync/seen-window.js";
+import { SeenWindow } from "../../src/dedupe/seen-window.js";
 import { nextSliceMs, TARGET_PER_SLICE } from "../../src/sync/slicing.js";
 
 it("remembers keys in the window and forgets older ones", () => {
