@@ -4,7 +4,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import readline from "node:readline";
 import { StorageError } from "../errors.js";
-import { eventKey } from "../vco/schemas.js";
+import { eventKey } from "../vco/event-key.js";
 import { EVENTS_FILE, inside } from "../store/paths.js";
 import { storageError } from "../store/storage-error.js";
 
