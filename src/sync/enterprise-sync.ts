@@ -1,6 +1,8 @@
 import { ConfigError, describeError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { NdjsonFile, reconcile, type FileMark } from "../sink/ndjson-file.js";
+import type { FileMark } from "../sink/file-mark.js";
+import { NdjsonFile } from "../sink/ndjson-file.js";
+import { reconcile } from "../sink/recover.js";
 import { loadState, saveState, type EnterpriseState, type RunRecord } from "../store/state.js";
 import { iso, type Clock } from "../time.js";
 import type { VcoClient } from "../vco/client.js";
