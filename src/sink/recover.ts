@@ -3,10 +3,12 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import readline from "node:readline";
 import { StorageError } from "../errors.js";
-import { eventKey } from "../vco/event-key.js";
 import { EVENTS_FILE, inside } from "../store/paths.js";
 import { storageError } from "../store/storage-error.js";
 import { tailHash, type FileMark } from "./file-mark.js";
+
+/** A line's key and eventTime, or why it has none; passed in, as the sink knows no event shape. */
+export type KeyOf = (raw: unknown) => { key: string; time: number } | string;
 
 /** Keys and times of events found in the file that the saved state does not know about. */
 export interface Recovered {
@@ -33,6 +35,7 @@ export async function reconcile(
   committed: FileMark | null,
   keepFrom: number | null,
   overlapMs: number,
+  keyOf: KeyOf,
 ): Promise<Recovered> {
   const file = inside(dataDir, folder, EVENTS_FILE);
   let st: fs.Stats;
@@ -40,7 +43,7 @@ export async function reconcile(
     st = await fsp.lstat(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-      const moved = committed ? await movedTail(file, committed, keepFrom, overlapMs) : [];
+      const moved = committed ? await movedTail(file, committed, keepFrom, overlapMs, keyOf) : [];
       return { events: moved, cutBytes: 0, change: committed ? "missing" : "none" };
     }
     throw storageError(err, `cannot read ${file}`);
@@ -62,8 +65,10 @@ export async function reconcile(
     }
   }
   const moved =
-    committed && change === "rotated" ? await movedTail(file, committed, keepFrom, overlapMs) : [];
-  const events = [...moved, ...(await scanLines(file, from, keepFrom, overlapMs))];
+    committed && change === "rotated"
+      ? await movedTail(file, committed, keepFrom, overlapMs, keyOf)
+      : [];
+  const events = [...moved, ...(await scanLines(file, from, keepFrom, overlapMs, keyOf))];
   const cutBytes = await cutPartialTail(file, st.size);
   return { events, cutBytes, change };
 }
@@ -78,6 +83,7 @@ async function movedTail(
   committed: FileMark,
   keepFrom: number | null,
   overlapMs: number,
+  keyOf: KeyOf,
 ): Promise<Array<[string, number]>> {
   const dir = path.dirname(file);
   let names: string[];
@@ -92,7 +98,7 @@ async function movedTail(
     const st = await fsp.lstat(candidate).catch(() => undefined);
     if (!st?.isFile() || st.ino !== committed.ino || st.size <= committed.size) continue;
     if (!(await sameTail(candidate, committed))) continue;
-    return scanLines(candidate, committed.size, keepFrom, overlapMs);
+    return scanLines(candidate, committed.size, keepFrom, overlapMs, keyOf);
   }
   return [];
 }
@@ -116,6 +122,7 @@ async function scanLines(
   from: number,
   keepFrom: number | null,
   windowMs: number,
+  keyOf: KeyOf,
 ): Promise<Array<[string, number]>> {
   let out: Array<[string, number]> = [];
   let newest = Number.NEGATIVE_INFINITY;
@@ -127,7 +134,7 @@ async function scanLines(
   for await (const line of lines) {
     if (!line.trim()) continue;
     try {
-      const keyed = eventKey(JSON.parse(line));
+      const keyed = keyOf(JSON.parse(line));
       if (typeof keyed === "string") continue;
       out.push([keyed.key, keyed.time]);
       if (keyed.time > newest) newest = keyed.time;

@@ -4,6 +4,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { NdjsonFile } from "../../src/sink/ndjson-file.js";
 import { reconcile } from "../../src/sink/recover.js";
+import { eventKey } from "../../src/vco/event-key.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const line = (id: number, t: string) =>
@@ -21,7 +22,7 @@ async function fileWith(text: string) {
 describe("reconcile", () => {
   it("nothing to do when the file is as committed", async () => {
     const { dir, mark } = await fileWith(line(1, `${T}1Z`));
-    assert.deepEqual(await reconcile(dir, "E", mark, null, 60_000), {
+    assert.deepEqual(await reconcile(dir, "E", mark, null, 60_000, eventKey), {
       events: [],
       cutBytes: 0,
       change: "none",
@@ -31,7 +32,7 @@ describe("reconcile", () => {
   it("keeps complete lines written after the commit and cuts a partial one", async () => {
     const { dir, file, mark } = await fileWith(line(1, `${T}1Z`));
     fs.appendFileSync(file, line(2, `${T}2Z`) + line(3, `${T}3Z`) + '{"id":4,"eventTi');
-    const r = await reconcile(dir, "E", mark, null, 60_000);
+    const r = await reconcile(dir, "E", mark, null, 60_000, eventKey);
     assert.equal(r.change, "grown");
     assert.deepEqual(r.events, [
       ["2", Date.parse(`${T}2Z`)],
@@ -44,12 +45,15 @@ describe("reconcile", () => {
   it("sees rotation (new inode), removal and copytruncate", async () => {
     const { dir, file, mark } = await fileWith(line(1, `${T}1Z`));
     fs.renameSync(file, `${file}.1`);
-    assert.equal((await reconcile(dir, "E", mark, null, 60_000)).change, "missing");
+    assert.equal((await reconcile(dir, "E", mark, null, 60_000, eventKey)).change, "missing");
     fs.writeFileSync(file, "");
-    assert.equal((await reconcile(dir, "E", mark, null, 60_000)).change, "rotated");
+    assert.equal((await reconcile(dir, "E", mark, null, 60_000, eventKey)).change, "rotated");
     const again = await fileWith(line(1, `${T}1Z`) + line(2, `${T}2Z`));
     fs.truncateSync(again.file, 0);
-    assert.equal((await reconcile(again.dir, "E", again.mark, null, 60_000)).change, "truncated");
+    assert.equal(
+      (await reconcile(again.dir, "E", again.mark, null, 60_000, eventKey)).change,
+      "truncated",
+    );
   });
 
   it("without a commit, reads the whole file but keeps only the newest window", async () => {
@@ -58,7 +62,7 @@ describe("reconcile", () => {
         line(2, "2024-05-01T01:00:00Z") +
         line(3, "2024-05-01T01:00:30Z"),
     );
-    const r = await reconcile(dir, "E", null, null, 60_000);
+    const r = await reconcile(dir, "E", null, null, 60_000, eventKey);
     assert.equal(r.change, "unknown");
     assert.deepEqual(
       r.events.map(([k]) => k),
@@ -71,7 +75,7 @@ describe("reconcile", () => {
     const { dir, file, mark } = await fileWith(line(1, `${T}1Z`));
     fs.truncateSync(file, 0);
     fs.appendFileSync(file, line(5, `${T}5Z`) + line(6, `${T}6Z`));
-    const r = await reconcile(dir, "E", mark, Date.parse(`${T}0Z`), 60_000);
+    const r = await reconcile(dir, "E", mark, Date.parse(`${T}0Z`), 60_000, eventKey);
     assert.equal(r.change, "truncated");
     assert.deepEqual(
       r.events.map(([k]) => k),
@@ -80,7 +84,7 @@ describe("reconcile", () => {
     // rotated mid-run: the new file holds lines written after the last commit
     fs.renameSync(file, `${file}.1`);
     fs.writeFileSync(file, line(7, `${T}7Z`) + line(8, "2024-04-01T00:00:00Z"));
-    const rotated = await reconcile(dir, "E", mark, Date.parse(`${T}0Z`), 60_000);
+    const rotated = await reconcile(dir, "E", mark, Date.parse(`${T}0Z`), 60_000, eventKey);
     assert.equal(rotated.change, "rotated");
     assert.deepEqual(
       rotated.events.map(([k]) => k),
