@@ -1,9 +1,12 @@
 import { ConfigError, describeError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { NdjsonFile, reconcile, type FileMark } from "../sink/ndjson-file.js";
+import type { FileMark } from "../sink/file-mark.js";
+import { NdjsonFile } from "../sink/ndjson-file.js";
+import { reconcile } from "../sink/recover.js";
 import { loadState, saveState, type EnterpriseState, type RunRecord } from "../store/state.js";
 import { iso, type Clock } from "../time.js";
 import type { VcoClient } from "../vco/client.js";
+import { eventKey } from "../vco/event-key.js";
 import { LinePacker } from "../sink/line-packer.js";
 import type { Enterprise } from "../vco/schemas.js";
 import type { Tracker } from "./progress.js";
@@ -74,6 +77,7 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
     saved?.file ?? null,
     keepFrom,
     o.overlapMs,
+    eventKey,
   );
   for (const [key, time] of recovered.events) seen.add(key, time);
   if (cursor === null && recovered.events.length > 0) {

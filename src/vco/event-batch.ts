@@ -1,5 +1,5 @@
 import { giveBuffer, Pool } from "./page-pool.js";
-import { eventKey } from "./schemas.js";
+import { eventKey } from "./event-key.js";
 
 // A page of 2,048 events kept as 2,048 objects (plus a Buffer view, a key string and a token or two
 // each) survives the young generation while its slice is being collected, and a 1M-event backfill

@@ -8,7 +8,7 @@
 // An event printed over several lines is rewritten on one line; the others keep their bytes.
 
 import { BatchBuilder, hashBytes, type EventBatch } from "./event-batch.js";
-import { eventKey } from "./schemas.js";
+import { eventKey } from "./event-key.js";
 
 export interface ScannedReply {
   metaData: unknown;

@@ -3,7 +3,7 @@ import { it } from "node:test";
 import { EventFactory } from "../../src/simulator/event-factory.js";
 import { batchFromParsed, type EventBatch } from "../../src/vco/event-batch.js";
 import { scanEventsReply as scanBytes } from "../../src/vco/event-scan.js";
-import { eventKey } from "../../src/vco/schemas.js";
+import { eventKey } from "../../src/vco/event-key.js";
 
 const scanEventsReply = (text: string) => scanBytes(Buffer.from(text));
 

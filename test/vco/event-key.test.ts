@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { eventKey, parseEventTime } from "../../src/vco/schemas.js";
+import { eventKey, parseEventTime } from "../../src/vco/event-key.js";
 
 it("reads the VCO's eventTime form directly and agrees with Date.parse on everything", () => {
   for (const s of [
