@@ -1,0 +1,116 @@
+import { SeenWindow } from "../dedupe/seen-window.js";
+import { ConfigError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { reconcile } from "../sink/recover.js";
+import { loadState, type EnterpriseState } from "../store/state.js";
+import { iso } from "../time.js";
+import { eventKey } from "../vco/event-key.js";
+
+export interface Recovered {
+  /** The last committed state, if any. */
+  saved: EnterpriseState | undefined;
+  /** Where this run starts from: the committed cursor, or one rebuilt from the file. */
+  cursor: number | null;
+  /** Keys written within the overlap, including lines adopted from an interrupted run. */
+  seen: SeenWindow;
+}
+
+/**
+ * Where an enterprise stands before a run: its committed state, squared with what events.json
+ * holds now (lines after the last commit, a rotation, a copytruncate) and with the orchestrator's
+ * clock (a cursor in its future is pulled back). Everything it finds is logged once.
+ */
+export async function recoverState(o: {
+  dataDir: string;
+  vco: string;
+  enterpriseId: number;
+  folder: string;
+  overlapMs: number;
+  vcoNow: number;
+  log: Logger;
+}): Promise<Recovered> {
+  const { log } = o;
+  const saved = await loadState(o.dataDir, o.enterpriseId);
+  if (saved && saved.vco !== o.vco) {
+    throw new ConfigError(
+      `data dir ${o.dataDir} holds the cursor of enterprise ${o.enterpriseId} on ${saved.vco}, not ` +
+        `${o.vco}: use a separate VCO_DATA_DIR for each orchestrator`,
+    );
+  }
+  const seen = new SeenWindow(saved?.seen ?? []);
+  let cursor = saved?.cursor ?? null;
+  const recovered = await reconcile(
+    o.dataDir,
+    saved?.folder ?? o.folder,
+    saved?.file ?? null,
+    cursor === null ? null : cursor - o.overlapMs,
+    o.overlapMs,
+    eventKey,
+  );
+  for (const [key, time] of recovered.events) seen.add(key, time);
+  if (cursor === null && recovered.events.length > 0) {
+    cursor = seen.newest ?? null;
+    log.warn(
+      {
+        event: "cursor-rebuilt",
+        cursor: cursor === null ? null : iso(cursor),
+        events: recovered.events.length,
+      },
+      "no saved cursor, but events.json already has events: continuing after the newest one",
+    );
+  } else if (recovered.change !== "none") {
+    log.warn(
+      {
+        event: "file-changed",
+        change: recovered.change,
+        adopted: recovered.events.length,
+        cutBytes: recovered.cutBytes,
+      },
+      describeChange(recovered.change),
+    );
+  }
+  cursor = pullBackFromFuture(cursor, seen, o.vcoNow, log);
+  if (saved && saved.folder !== o.folder) {
+    log.info(
+      { event: "enterprise-renamed", from: saved.folder, to: o.folder },
+      "enterprise renamed; new events go to the new folder",
+    );
+  }
+  return { saved, cursor, seen };
+}
+
+/**
+ * A cursor ahead of the orchestrator's now was set by a run that trusted our clock over the VCO's
+ * (an older version, or the VCO's clock was set back since). Events after the last one written may
+ * not have been asked for, so the cursor goes back there: nothing is lost, at the price of a few
+ * events perhaps written twice (their keys let a SIEM drop them).
+ */
+export function pullBackFromFuture(
+  cursor: number | null,
+  seen: SeenWindow,
+  vcoNow: number,
+  log: Logger,
+): number | null {
+  if (cursor === null || cursor <= vcoNow) return cursor;
+  const to = Math.min(vcoNow, seen.newest ?? vcoNow);
+  log.warn(
+    { event: "cursor-pulled-back", cursor: iso(cursor), vcoNow: iso(vcoNow), to: iso(to) },
+    "the cursor is ahead of the orchestrator's clock (its clock was set back, or an older version " +
+      "trusted ours): fetching again from the newest event written; a few events may be written twice",
+  );
+  return to;
+}
+
+function describeChange(change: string): string {
+  switch (change) {
+    case "grown":
+      return "events.json has lines written after the last commit (an interrupted run); keeping them";
+    case "rotated":
+    case "missing":
+      return "events.json was rotated or removed since the last run; continuing in a new one";
+    case "truncated":
+      return "events.json was emptied or rewritten since the last run (copytruncate?); appending to it";
+    default:
+      return "events.json changed since the last run";
+  }
+}
