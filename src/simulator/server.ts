@@ -7,6 +7,10 @@ import type { Shape } from "./event-factory.js";
 import { NO_FAULTS, pickFault, seededRandom, type Fault, type FaultRates } from "./faults.js";
 import { METHODS, RpcFailure, type SimEnterprise, type SimPrincipal } from "./methods.js";
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from "./rate-limiter.js";
+import { readCall, Replies, type RequestLogEntry } from "./rpc.js";
+
+// Re-exported so callers keep importing the simulator's types from one place.
+export type { RequestLogEntry } from "./rpc.js";
 
 export interface SimUser {
   username: string;
@@ -35,15 +39,6 @@ export interface SimulatorOptions {
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** Time each admitted API call takes to answer, so concurrency limits have something to bite on. */
   latencyMs?: number;
-}
-
-export interface RequestLogEntry {
-  method: string;
-  status: number;
-  fault?: Fault | undefined;
-  auth?: string | undefined;
-  /** When the reply (or the injected fault) went out, epoch ms by the wall clock. */
-  at: number;
 }
 
 /**
@@ -76,6 +71,7 @@ export class Simulator {
   /** Every session id handed out, including ones since ended (tests look for leaks of them). */
   readonly issuedSessions: string[] = [];
   readonly limiter: RateLimiter;
+  private readonly out: Replies;
   private readonly server: http.Server | https.Server;
   private requestCount = 0;
   private readonly random: () => number;
@@ -90,6 +86,7 @@ export class Simulator {
     this.now = offset === 0 ? base : () => base() + offset;
     this.random = seededRandom(options.seed ?? 42);
     this.limiter = new RateLimiter({ ...DEFAULT_RATE_LIMIT, ...options.rateLimit });
+    this.out = new Replies(this.log, this.now);
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
     this.server = options.tls
       ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler)
@@ -142,51 +139,22 @@ export class Simulator {
     const rest = /^\/portal\/rest\/(.+)$/.exec(url.pathname);
     const rpc = url.pathname === "/portal" || url.pathname === "/portal/";
     if (!rest && !rpc)
-      return this.send(res, 404, "text/html", "<html><body>Not Found</body></html>", "?");
+      return this.out.send(res, 404, "text/html", "<html><body>Not Found</body></html>", "?");
     if (req.method !== "POST")
-      return this.send(res, 405, "text/html", "<html><body>Method Not Allowed</body></html>", "?");
+      return this.out.send(
+        res,
+        405,
+        "text/html",
+        "<html><body>Method Not Allowed</body></html>",
+        "?",
+      );
 
     this.inFlight++;
     this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
     res.once("close", () => this.inFlight--);
-    const text = await readBody(req);
-    let body: unknown;
-    try {
-      body = text === "" ? {} : JSON.parse(text);
-    } catch {
-      return this.rpcError(res, undefined, new RpcFailure(-32700, "Parse error"), "?");
-    }
-    if (!/application\/json/i.test(req.headers["content-type"] ?? "")) {
-      return this.rpcError(
-        res,
-        undefined,
-        new RpcFailure(-32600, "Content-Type must be application/json"),
-        "?",
-      );
-    }
-    let method: string;
-    let params: Record<string, unknown>;
-    let rpcId: unknown;
-    if (rest) {
-      method = rest[1]!;
-      params = (body ?? {}) as Record<string, unknown>;
-    } else {
-      const b = body as Record<string, unknown>;
-      if (b?.jsonrpc !== "2.0" || typeof b.method !== "string") {
-        return this.rpcError(res, b?.id, new RpcFailure(-32600, "Invalid Request"), "?");
-      }
-      method = b.method;
-      params = (b.params ?? {}) as Record<string, unknown>;
-      rpcId = b.id ?? null;
-    }
-    if (typeof params !== "object" || params === null || Array.isArray(params)) {
-      return this.rpcError(
-        res,
-        rpcId,
-        new RpcFailure(-32602, "Invalid params: params must be an object"),
-        method,
-      );
-    }
+    const call = await readCall(req, rest ? rest[1]! : undefined);
+    if ("failure" in call) return this.out.rpcError(res, call.id, call.failure, call.method);
+    const { method, params, rpcId } = call;
 
     this.onRequest?.(method, ++this.requestCount);
     const troubled =
@@ -209,7 +177,7 @@ export class Simulator {
     if (method === "logout") return this.logout(req, res);
 
     const who = this.authenticate(req);
-    if (who instanceof RpcFailure) return this.rpcError(res, rpcId, who, method, rpc);
+    if (who instanceof RpcFailure) return this.out.rpcError(res, rpcId, who, method, rpc);
     const admitted =
       fault === "rateLimited"
         ? { ok: false as const, retryAfterMs: this.limiter.options.penaltyMs }
@@ -228,19 +196,18 @@ export class Simulator {
         pageLimit: this.options.pageLimit ?? 2048,
       });
       if (fault === "wrongShape")
-        return this.sendJson(
+        return this.out.sendJson(
           res,
           200,
           rpc ? { jsonrpc: "2.0", id: rpcId, result: { data: "nope" } } : { data: "nope" },
           method,
           fault,
         );
-      const json = typeof result === "string" ? result : JSON.stringify(result);
-      const out = rpc ? `{"jsonrpc":"2.0","id":${JSON.stringify(rpcId)},"result":${json}}` : json;
-      return this.send(res, 200, "application/json", out, method);
+      return this.out.result(res, call, rpc, result);
     } catch (err) {
-      if (err instanceof RpcFailure) return this.rpcError(res, rpcId, err, method, rpc);
-      return this.rpcError(res, rpcId, new RpcFailure(-32603, "Internal error", 500), method, rpc);
+      if (err instanceof RpcFailure) return this.out.rpcError(res, rpcId, err, method, rpc);
+      const internal = new RpcFailure(-32603, "Internal error", 500);
+      return this.out.rpcError(res, rpcId, internal, method, rpc);
     } finally {
       admitted.done();
     }
@@ -280,7 +247,7 @@ export class Simulator {
     const fail = (reason: string) => {
       res.setHeader("Set-Cookie", `velocloud.message=${encodeURIComponent(reason)}; Path=/`);
       res.setHeader("Location", "/login.html");
-      this.send(res, 302, "text/html", "", method);
+      this.out.send(res, 302, "text/html", "", method);
     };
     if (!user) return fail("Invalid username or password");
     if ((user.principal.type === "operator") !== operatorLogin) {
@@ -299,7 +266,7 @@ export class Simulator {
     res.setHeader("Set-Cookie", `velocloud.session=${sid}; Path=/; HttpOnly; Secure; SameSite=Lax`);
     const status = this.options.loginSuccessStatus ?? 200;
     if (status === 302) res.setHeader("Location", "/");
-    this.send(
+    this.out.send(
       res,
       status,
       "text/html",
@@ -313,13 +280,13 @@ export class Simulator {
     if (sid) this.sessions.delete(sid);
     res.setHeader("Set-Cookie", "velocloud.session=; Path=/; Max-Age=0");
     res.setHeader("Location", "/login.html");
-    this.send(res, 302, "text/html", "", "logout");
+    this.out.send(res, 302, "text/html", "", "logout");
   }
 
   private injure(res: ServerResponse, fault: Fault, method: string): void {
     switch (fault) {
       case "unauthorized":
-        return this.send(
+        return this.out.send(
           res,
           401,
           "text/html",
@@ -328,7 +295,7 @@ export class Simulator {
           fault,
         );
       case "forbidden":
-        return this.send(
+        return this.out.send(
           res,
           403,
           "text/html",
@@ -337,7 +304,7 @@ export class Simulator {
           fault,
         );
       case "serverError":
-        return this.sendJson(
+        return this.out.sendJson(
           res,
           500,
           { error: { code: -32603, message: "Error parsing or processing request" } },
@@ -345,7 +312,7 @@ export class Simulator {
           fault,
         );
       case "badGateway":
-        return this.send(
+        return this.out.send(
           res,
           502,
           "text/html",
@@ -354,7 +321,7 @@ export class Simulator {
           fault,
         );
       case "unavailable":
-        return this.send(
+        return this.out.send(
           res,
           503,
           "text/html",
@@ -363,11 +330,11 @@ export class Simulator {
           fault,
         );
       case "reset":
-        this.log.push({ method, status: 0, fault, at: Date.now() });
+        this.out.record(method, 0, fault);
         res.socket?.destroy();
         return;
       case "truncate": {
-        this.log.push({ method, status: 0, fault, at: Date.now() });
+        this.out.record(method, 0, fault);
         const full = `{"metaData":{"limit":2048,"more":false},"data":[${'{"id":1,"eventTime":"2020-01-01T00:00:00.000Z"},'.repeat(50)}`;
         res.writeHead(200, {
           "Content-Type": "application/json",
@@ -378,10 +345,10 @@ export class Simulator {
         return;
       }
       case "hang":
-        this.log.push({ method, status: 0, fault, at: Date.now() });
+        this.out.record(method, 0, fault);
         return; // never answers; the client's timeout must fire
       case "trickle": {
-        this.log.push({ method, status: 200, fault, at: Date.now() });
+        this.out.record(method, 200, fault);
         res.writeHead(200, { "Content-Type": "application/json" });
         // A byte every 50 ms keeps the socket busy, so only a deadline on the whole request helps.
         const drip = setInterval(() => res.write(" "), 50);
@@ -396,7 +363,7 @@ export class Simulator {
   private tooMany(res: ServerResponse, retryAfterMs: number, method: string): void {
     if (this.options.retryAfterHeader)
       res.setHeader("Retry-After", String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
-    this.send(
+    this.out.send(
       res,
       429,
       "text/html",
@@ -404,52 +371,6 @@ export class Simulator {
       method,
       "rateLimited",
     );
-  }
-
-  private rpcError(
-    res: ServerResponse,
-    id: unknown,
-    f: RpcFailure,
-    method: string,
-    rpc = false,
-  ): void {
-    const error = { code: f.code, message: f.message };
-    this.sendJson(
-      res,
-      f.status,
-      rpc
-        ? { jsonrpc: "2.0", id: id ?? null, error }
-        : { error, id: id ?? Date.now(), jsonrpc: "2.0" },
-      method,
-    );
-  }
-
-  private sendJson(
-    res: ServerResponse,
-    status: number,
-    body: unknown,
-    method: string,
-    fault?: Fault,
-  ): void {
-    this.send(res, status, "application/json", JSON.stringify(body), method, fault);
-  }
-
-  private send(
-    res: ServerResponse,
-    status: number,
-    type: string,
-    body: string,
-    method: string,
-    fault?: Fault,
-  ): void {
-    this.log.push({ method, status, fault, at: Date.now() });
-    res.writeHead(status, {
-      "Content-Type": type,
-      "Content-Length": Buffer.byteLength(body),
-      // What Node would send, but from the VCO's clock, which need not be ours.
-      Date: new Date(this.now()).toUTCString(),
-    });
-    res.end(body);
   }
 }
 
@@ -463,9 +384,3 @@ function readCookie(header: string | undefined, name: string): string | undefine
 
 /** Unref'd: a request held for a minute must not keep a test process alive once the server stops. */
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
