@@ -4,6 +4,7 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { EventStore } from "./event-store.js";
 import type { Shape } from "./event-factory.js";
+import { injure, tooMany, wrongShape } from "./fault-replies.js";
 import { NO_FAULTS, pickFault, seededRandom, type Fault, type FaultRates } from "./faults.js";
 import { METHODS, RpcFailure, type SimEnterprise, type SimPrincipal } from "./methods.js";
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from "./rate-limiter.js";
@@ -162,15 +163,9 @@ export class Simulator {
         ? this.enterpriseTrouble.get(Number(params.enterpriseId))
         : undefined;
     if (troubled?.delayMs) await sleep(troubled.delayMs);
-    const fault =
-      troubled?.fault ??
-      (this.faultMethods.length === 0 || this.faultMethods.includes(method)
-        ? this.script.length > 0
-          ? (this.script.shift() ?? undefined)
-          : pickFault(this.faults, this.random)
-        : undefined);
+    const fault = troubled?.fault ?? this.nextFault(method);
     if (fault && fault !== "rateLimited" && fault !== "wrongShape")
-      return this.injure(res, fault, method);
+      return injure(this.out, res, fault, method);
 
     if (method === "login/enterpriseLogin" || method === "login/operatorLogin")
       return this.login(res, method, params, fault);
@@ -195,14 +190,7 @@ export class Simulator {
         legacyPaging: this.options.legacyPaging ?? false,
         pageLimit: this.options.pageLimit ?? 2048,
       });
-      if (fault === "wrongShape")
-        return this.out.sendJson(
-          res,
-          200,
-          rpc ? { jsonrpc: "2.0", id: rpcId, result: { data: "nope" } } : { data: "nope" },
-          method,
-          fault,
-        );
+      if (fault === "wrongShape") return wrongShape(this.out, res, call, rpc);
       return this.out.result(res, call, rpc, result);
     } catch (err) {
       if (err instanceof RpcFailure) return this.out.rpcError(res, rpcId, err, method, rpc);
@@ -283,94 +271,16 @@ export class Simulator {
     this.out.send(res, 302, "text/html", "", "logout");
   }
 
-  private injure(res: ServerResponse, fault: Fault, method: string): void {
-    switch (fault) {
-      case "unauthorized":
-        return this.out.send(
-          res,
-          401,
-          "text/html",
-          "<html><body>Unauthorized</body></html>",
-          method,
-          fault,
-        );
-      case "forbidden":
-        return this.out.send(
-          res,
-          403,
-          "text/html",
-          "<html><body>Forbidden</body></html>",
-          method,
-          fault,
-        );
-      case "serverError":
-        return this.out.sendJson(
-          res,
-          500,
-          { error: { code: -32603, message: "Error parsing or processing request" } },
-          method,
-          fault,
-        );
-      case "badGateway":
-        return this.out.send(
-          res,
-          502,
-          "text/html",
-          "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
-          method,
-          fault,
-        );
-      case "unavailable":
-        return this.out.send(
-          res,
-          503,
-          "text/html",
-          "<html><body><h1>503 Service Unavailable</h1>The server is temporarily unable to service your request.</body></html>",
-          method,
-          fault,
-        );
-      case "reset":
-        this.out.record(method, 0, fault);
-        res.socket?.destroy();
-        return;
-      case "truncate": {
-        this.out.record(method, 0, fault);
-        const full = `{"metaData":{"limit":2048,"more":false},"data":[${'{"id":1,"eventTime":"2020-01-01T00:00:00.000Z"},'.repeat(50)}`;
-        res.writeHead(200, {
-          "Content-Type": "application/json",
-          "Content-Length": String(full.length * 2),
-        });
-        res.write(full.slice(0, Math.floor(full.length / 2)));
-        setTimeout(() => res.socket?.destroy(), 5);
-        return;
-      }
-      case "hang":
-        this.out.record(method, 0, fault);
-        return; // never answers; the client's timeout must fire
-      case "trickle": {
-        this.out.record(method, 200, fault);
-        res.writeHead(200, { "Content-Type": "application/json" });
-        // A byte every 50 ms keeps the socket busy, so only a deadline on the whole request helps.
-        const drip = setInterval(() => res.write(" "), 50);
-        res.on("close", () => clearInterval(drip));
-        return;
-      }
-      default:
-        return;
-    }
+  /** A scripted fault first, else a random one, for the methods fault injection touches. */
+  private nextFault(method: string): Fault | undefined {
+    if (this.faultMethods.length > 0 && !this.faultMethods.includes(method)) return undefined;
+    return this.script.length > 0
+      ? (this.script.shift() ?? undefined)
+      : pickFault(this.faults, this.random);
   }
 
   private tooMany(res: ServerResponse, retryAfterMs: number, method: string): void {
-    if (this.options.retryAfterHeader)
-      res.setHeader("Retry-After", String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
-    this.out.send(
-      res,
-      429,
-      "text/html",
-      "<html><body><h1>429 Too Many Requests</h1></body></html>",
-      method,
-      "rateLimited",
-    );
+    tooMany(this.out, res, retryAfterMs, method, this.options.retryAfterHeader);
   }
 }
 
