@@ -1,7 +1,8 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
+import { SimAuth, type SimUser } from "./auth.js";
 import { EventStore } from "./event-store.js";
 import type { Shape } from "./event-factory.js";
 import { injure, tooMany, wrongShape } from "./fault-replies.js";
@@ -11,13 +12,8 @@ import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from "./rate-l
 import { readCall, Replies, type RequestLogEntry } from "./rpc.js";
 
 // Re-exported so callers keep importing the simulator's types from one place.
+export type { SimUser } from "./auth.js";
 export type { RequestLogEntry } from "./rpc.js";
-
-export interface SimUser {
-  username: string;
-  password: string;
-  principal: SimPrincipal;
-}
 
 export interface SimulatorOptions {
   /** How events are shaped: classic integer ids, or VCO 6.2+ logicalIds. */
@@ -50,9 +46,6 @@ export interface SimulatorOptions {
  */
 export class Simulator {
   readonly enterprises = new Map<number, SimEnterprise>();
-  readonly tokens = new Map<string, { principal: SimPrincipal; expiresAt?: number }>();
-  readonly users: SimUser[] = [];
-  readonly sessions = new Map<string, { principal: SimPrincipal; expiresAt: number }>();
   readonly log: RequestLogEntry[] = [];
   faults: FaultRates = { ...NO_FAULTS };
   /** Fault injection only touches these methods (all, when empty). */
@@ -69,9 +62,8 @@ export class Simulator {
   /** API requests being served right now, and the most there ever were at once. */
   inFlight = 0;
   peakInFlight = 0;
-  /** Every session id handed out, including ones since ended (tests look for leaks of them). */
-  readonly issuedSessions: string[] = [];
   readonly limiter: RateLimiter;
+  private readonly auth: SimAuth;
   private readonly out: Replies;
   private readonly server: http.Server | https.Server;
   private requestCount = 0;
@@ -88,6 +80,7 @@ export class Simulator {
     this.random = seededRandom(options.seed ?? 42);
     this.limiter = new RateLimiter({ ...DEFAULT_RATE_LIMIT, ...options.rateLimit });
     this.out = new Replies(this.log, this.now);
+    this.auth = new SimAuth(options, this.now, this.out);
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
     this.server = options.tls
       ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler)
@@ -103,17 +96,32 @@ export class Simulator {
     return e;
   }
 
+  // Tokens, users and sessions live in SimAuth; these keep the simulator's API as it was.
+  get tokens(): SimAuth["tokens"] {
+    return this.auth.tokens;
+  }
+  get users(): SimAuth["users"] {
+    return this.auth.users;
+  }
+  get sessions(): SimAuth["sessions"] {
+    return this.auth.sessions;
+  }
+  /** Every session id handed out, including ones since ended (tests look for leaks of them). */
+  get issuedSessions(): SimAuth["issuedSessions"] {
+    return this.auth.issuedSessions;
+  }
+
   addToken(token: string, principal: SimPrincipal, expiresAt?: number): void {
-    this.tokens.set(token, expiresAt === undefined ? { principal } : { principal, expiresAt });
+    this.auth.addToken(token, principal, expiresAt);
   }
 
   addUser(user: SimUser): void {
-    this.users.push(user);
+    this.auth.addUser(user);
   }
 
   /** Every session ends now: the next call with one gets an HTTP 200 tokenError. */
   expireSessions(): void {
-    for (const s of this.sessions.values()) s.expiresAt = 0;
+    this.auth.expireSessions();
   }
 
   count(method: string): number {
@@ -167,11 +175,13 @@ export class Simulator {
     if (fault && fault !== "rateLimited" && fault !== "wrongShape")
       return injure(this.out, res, fault, method);
 
-    if (method === "login/enterpriseLogin" || method === "login/operatorLogin")
-      return this.login(res, method, params, fault);
-    if (method === "logout") return this.logout(req, res);
+    if (method === "login/enterpriseLogin" || method === "login/operatorLogin") {
+      if (fault === "rateLimited") return this.tooMany(res, this.limiter.options.penaltyMs, method);
+      return this.auth.login(res, method, params);
+    }
+    if (method === "logout") return this.auth.logout(req, res);
 
-    const who = this.authenticate(req);
+    const who = this.auth.authenticate(req);
     if (who instanceof RpcFailure) return this.out.rpcError(res, rpcId, who, method, rpc);
     const admitted =
       fault === "rateLimited"
@@ -201,76 +211,6 @@ export class Simulator {
     }
   }
 
-  private authenticate(
-    req: IncomingMessage,
-  ): { principal: SimPrincipal; client: string } | RpcFailure {
-    const auth = req.headers.authorization;
-    if (auth !== undefined) {
-      const m = /^Token (.+)$/.exec(auth);
-      const t = m ? this.tokens.get(m[1]!) : undefined;
-      if (!t) return new RpcFailure(-32000, "tokenError [Invalid API Token]", 200);
-      if (t.expiresAt !== undefined && t.expiresAt <= this.now())
-        return new RpcFailure(-32000, "tokenError [expired API Token]", 200);
-      return { principal: t.principal, client: `token:${m![1]}` };
-    }
-    const sid = readCookie(req.headers.cookie, "velocloud.session");
-    if (!sid) return new RpcFailure(-32000, "tokenError [Authorization Cookie not received]", 200);
-    const s = this.sessions.get(sid);
-    if (!s || s.expiresAt <= this.now())
-      return new RpcFailure(-32000, "tokenError [expired session]", 200);
-    return { principal: s.principal, client: `session:${sid}` };
-  }
-
-  private login(
-    res: ServerResponse,
-    method: string,
-    params: Record<string, unknown>,
-    fault: Fault | undefined,
-  ): void {
-    if (fault === "rateLimited") return this.tooMany(res, this.limiter.options.penaltyMs, method);
-    const user = this.users.find(
-      (u) => u.username === params.username && u.password === params.password,
-    );
-    const operatorLogin = method === "login/operatorLogin";
-    const fail = (reason: string) => {
-      res.setHeader("Set-Cookie", `velocloud.message=${encodeURIComponent(reason)}; Path=/`);
-      res.setHeader("Location", "/login.html");
-      this.out.send(res, 302, "text/html", "", method);
-    };
-    if (!user) return fail("Invalid username or password");
-    if ((user.principal.type === "operator") !== operatorLogin) {
-      return fail(
-        operatorLogin
-          ? "Invalid username or password"
-          : "Operator users must use the operator login",
-      );
-    }
-    const sid = randomBytes(24).toString("base64url");
-    this.issuedSessions.push(sid);
-    this.sessions.set(sid, {
-      principal: user.principal,
-      expiresAt: this.now() + (this.options.sessionTtlMs ?? 24 * 3_600_000),
-    });
-    res.setHeader("Set-Cookie", `velocloud.session=${sid}; Path=/; HttpOnly; Secure; SameSite=Lax`);
-    const status = this.options.loginSuccessStatus ?? 200;
-    if (status === 302) res.setHeader("Location", "/");
-    this.out.send(
-      res,
-      status,
-      "text/html",
-      status === 200 ? "<html><body>Logged in</body></html>" : "",
-      method,
-    );
-  }
-
-  private logout(req: IncomingMessage, res: ServerResponse): void {
-    const sid = readCookie(req.headers.cookie, "velocloud.session");
-    if (sid) this.sessions.delete(sid);
-    res.setHeader("Set-Cookie", "velocloud.session=; Path=/; Max-Age=0");
-    res.setHeader("Location", "/login.html");
-    this.out.send(res, 302, "text/html", "", "logout");
-  }
-
   /** A scripted fault first, else a random one, for the methods fault injection touches. */
   private nextFault(method: string): Fault | undefined {
     if (this.faultMethods.length > 0 && !this.faultMethods.includes(method)) return undefined;
@@ -282,14 +222,6 @@ export class Simulator {
   private tooMany(res: ServerResponse, retryAfterMs: number, method: string): void {
     tooMany(this.out, res, retryAfterMs, method, this.options.retryAfterHeader);
   }
-}
-
-function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? "").split(";")) {
-    const [k, ...v] = part.trim().split("=");
-    if (k === name) return v.join("=");
-  }
-  return undefined;
 }
 
 /** Unref'd: a request held for a minute must not keep a test process alive once the server stops. */
