@@ -1,18 +1,19 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
+import { SimAuth, type SimUser } from "./auth.js";
 import { EventStore } from "./event-store.js";
 import type { Shape } from "./event-factory.js";
+import { injure, tooMany, wrongShape } from "./fault-replies.js";
 import { NO_FAULTS, pickFault, seededRandom, type Fault, type FaultRates } from "./faults.js";
 import { METHODS, RpcFailure, type SimEnterprise, type SimPrincipal } from "./methods.js";
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from "./rate-limiter.js";
+import { readCall, Replies, type RequestLogEntry } from "./rpc.js";
 
-export interface SimUser {
-  username: string;
-  password: string;
-  principal: SimPrincipal;
-}
+// Re-exported so callers keep importing the simulator's types from one place.
+export type { SimUser } from "./auth.js";
+export type { RequestLogEntry } from "./rpc.js";
 
 export interface SimulatorOptions {
   /** How events are shaped: classic integer ids, or VCO 6.2+ logicalIds. */
@@ -37,15 +38,6 @@ export interface SimulatorOptions {
   latencyMs?: number;
 }
 
-export interface RequestLogEntry {
-  method: string;
-  status: number;
-  fault?: Fault | undefined;
-  auth?: string | undefined;
-  /** When the reply (or the injected fault) went out, epoch ms by the wall clock. */
-  at: number;
-}
-
 /**
  * A VeloCloud Orchestrator API v1 stand-in built from the 5.0 spec, as awkward as the real thing:
  * newest-first pages of at most 2048, offset-based nextPageLinks (or none, in legacy mode), auth
@@ -54,9 +46,6 @@ export interface RequestLogEntry {
  */
 export class Simulator {
   readonly enterprises = new Map<number, SimEnterprise>();
-  readonly tokens = new Map<string, { principal: SimPrincipal; expiresAt?: number }>();
-  readonly users: SimUser[] = [];
-  readonly sessions = new Map<string, { principal: SimPrincipal; expiresAt: number }>();
   readonly log: RequestLogEntry[] = [];
   faults: FaultRates = { ...NO_FAULTS };
   /** Fault injection only touches these methods (all, when empty). */
@@ -73,9 +62,9 @@ export class Simulator {
   /** API requests being served right now, and the most there ever were at once. */
   inFlight = 0;
   peakInFlight = 0;
-  /** Every session id handed out, including ones since ended (tests look for leaks of them). */
-  readonly issuedSessions: string[] = [];
   readonly limiter: RateLimiter;
+  private readonly auth: SimAuth;
+  private readonly out: Replies;
   private readonly server: http.Server | https.Server;
   private requestCount = 0;
   private readonly random: () => number;
@@ -90,6 +79,8 @@ export class Simulator {
     this.now = offset === 0 ? base : () => base() + offset;
     this.random = seededRandom(options.seed ?? 42);
     this.limiter = new RateLimiter({ ...DEFAULT_RATE_LIMIT, ...options.rateLimit });
+    this.out = new Replies(this.log, this.now);
+    this.auth = new SimAuth(options, this.now, this.out);
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
     this.server = options.tls
       ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler)
@@ -105,17 +96,32 @@ export class Simulator {
     return e;
   }
 
+  // Tokens, users and sessions live in SimAuth; these keep the simulator's API as it was.
+  get tokens(): SimAuth["tokens"] {
+    return this.auth.tokens;
+  }
+  get users(): SimAuth["users"] {
+    return this.auth.users;
+  }
+  get sessions(): SimAuth["sessions"] {
+    return this.auth.sessions;
+  }
+  /** Every session id handed out, including ones since ended (tests look for leaks of them). */
+  get issuedSessions(): SimAuth["issuedSessions"] {
+    return this.auth.issuedSessions;
+  }
+
   addToken(token: string, principal: SimPrincipal, expiresAt?: number): void {
-    this.tokens.set(token, expiresAt === undefined ? { principal } : { principal, expiresAt });
+    this.auth.addToken(token, principal, expiresAt);
   }
 
   addUser(user: SimUser): void {
-    this.users.push(user);
+    this.auth.addUser(user);
   }
 
   /** Every session ends now: the next call with one gets an HTTP 200 tokenError. */
   expireSessions(): void {
-    for (const s of this.sessions.values()) s.expiresAt = 0;
+    this.auth.expireSessions();
   }
 
   count(method: string): number {
@@ -142,51 +148,22 @@ export class Simulator {
     const rest = /^\/portal\/rest\/(.+)$/.exec(url.pathname);
     const rpc = url.pathname === "/portal" || url.pathname === "/portal/";
     if (!rest && !rpc)
-      return this.send(res, 404, "text/html", "<html><body>Not Found</body></html>", "?");
+      return this.out.send(res, 404, "text/html", "<html><body>Not Found</body></html>", "?");
     if (req.method !== "POST")
-      return this.send(res, 405, "text/html", "<html><body>Method Not Allowed</body></html>", "?");
+      return this.out.send(
+        res,
+        405,
+        "text/html",
+        "<html><body>Method Not Allowed</body></html>",
+        "?",
+      );
 
     this.inFlight++;
     this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
     res.once("close", () => this.inFlight--);
-    const text = await readBody(req);
-    let body: unknown;
-    try {
-      body = text === "" ? {} : JSON.parse(text);
-    } catch {
-      return this.rpcError(res, undefined, new RpcFailure(-32700, "Parse error"), "?");
-    }
-    if (!/application\/json/i.test(req.headers["content-type"] ?? "")) {
-      return this.rpcError(
-        res,
-        undefined,
-        new RpcFailure(-32600, "Content-Type must be application/json"),
-        "?",
-      );
-    }
-    let method: string;
-    let params: Record<string, unknown>;
-    let rpcId: unknown;
-    if (rest) {
-      method = rest[1]!;
-      params = (body ?? {}) as Record<string, unknown>;
-    } else {
-      const b = body as Record<string, unknown>;
-      if (b?.jsonrpc !== "2.0" || typeof b.method !== "string") {
-        return this.rpcError(res, b?.id, new RpcFailure(-32600, "Invalid Request"), "?");
-      }
-      method = b.method;
-      params = (b.params ?? {}) as Record<string, unknown>;
-      rpcId = b.id ?? null;
-    }
-    if (typeof params !== "object" || params === null || Array.isArray(params)) {
-      return this.rpcError(
-        res,
-        rpcId,
-        new RpcFailure(-32602, "Invalid params: params must be an object"),
-        method,
-      );
-    }
+    const call = await readCall(req, rest ? rest[1]! : undefined);
+    if ("failure" in call) return this.out.rpcError(res, call.id, call.failure, call.method);
+    const { method, params, rpcId } = call;
 
     this.onRequest?.(method, ++this.requestCount);
     const troubled =
@@ -194,22 +171,18 @@ export class Simulator {
         ? this.enterpriseTrouble.get(Number(params.enterpriseId))
         : undefined;
     if (troubled?.delayMs) await sleep(troubled.delayMs);
-    const fault =
-      troubled?.fault ??
-      (this.faultMethods.length === 0 || this.faultMethods.includes(method)
-        ? this.script.length > 0
-          ? (this.script.shift() ?? undefined)
-          : pickFault(this.faults, this.random)
-        : undefined);
+    const fault = troubled?.fault ?? this.nextFault(method);
     if (fault && fault !== "rateLimited" && fault !== "wrongShape")
-      return this.injure(res, fault, method);
+      return injure(this.out, res, fault, method);
 
-    if (method === "login/enterpriseLogin" || method === "login/operatorLogin")
-      return this.login(res, method, params, fault);
-    if (method === "logout") return this.logout(req, res);
+    if (method === "login/enterpriseLogin" || method === "login/operatorLogin") {
+      if (fault === "rateLimited") return this.tooMany(res, this.limiter.options.penaltyMs, method);
+      return this.auth.login(res, method, params);
+    }
+    if (method === "logout") return this.auth.logout(req, res);
 
-    const who = this.authenticate(req);
-    if (who instanceof RpcFailure) return this.rpcError(res, rpcId, who, method, rpc);
+    const who = this.auth.authenticate(req);
+    if (who instanceof RpcFailure) return this.out.rpcError(res, rpcId, who, method, rpc);
     const admitted =
       fault === "rateLimited"
         ? { ok: false as const, retryAfterMs: this.limiter.options.penaltyMs }
@@ -227,245 +200,29 @@ export class Simulator {
         legacyPaging: this.options.legacyPaging ?? false,
         pageLimit: this.options.pageLimit ?? 2048,
       });
-      if (fault === "wrongShape")
-        return this.sendJson(
-          res,
-          200,
-          rpc ? { jsonrpc: "2.0", id: rpcId, result: { data: "nope" } } : { data: "nope" },
-          method,
-          fault,
-        );
-      const json = typeof result === "string" ? result : JSON.stringify(result);
-      const out = rpc ? `{"jsonrpc":"2.0","id":${JSON.stringify(rpcId)},"result":${json}}` : json;
-      return this.send(res, 200, "application/json", out, method);
+      if (fault === "wrongShape") return wrongShape(this.out, res, call, rpc);
+      return this.out.result(res, call, rpc, result);
     } catch (err) {
-      if (err instanceof RpcFailure) return this.rpcError(res, rpcId, err, method, rpc);
-      return this.rpcError(res, rpcId, new RpcFailure(-32603, "Internal error", 500), method, rpc);
+      if (err instanceof RpcFailure) return this.out.rpcError(res, rpcId, err, method, rpc);
+      const internal = new RpcFailure(-32603, "Internal error", 500);
+      return this.out.rpcError(res, rpcId, internal, method, rpc);
     } finally {
       admitted.done();
     }
   }
 
-  private authenticate(
-    req: IncomingMessage,
-  ): { principal: SimPrincipal; client: string } | RpcFailure {
-    const auth = req.headers.authorization;
-    if (auth !== undefined) {
-      const m = /^Token (.+)$/.exec(auth);
-      const t = m ? this.tokens.get(m[1]!) : undefined;
-      if (!t) return new RpcFailure(-32000, "tokenError [Invalid API Token]", 200);
-      if (t.expiresAt !== undefined && t.expiresAt <= this.now())
-        return new RpcFailure(-32000, "tokenError [expired API Token]", 200);
-      return { principal: t.principal, client: `token:${m![1]}` };
-    }
-    const sid = readCookie(req.headers.cookie, "velocloud.session");
-    if (!sid) return new RpcFailure(-32000, "tokenError [Authorization Cookie not received]", 200);
-    const s = this.sessions.get(sid);
-    if (!s || s.expiresAt <= this.now())
-      return new RpcFailure(-32000, "tokenError [expired session]", 200);
-    return { principal: s.principal, client: `session:${sid}` };
-  }
-
-  private login(
-    res: ServerResponse,
-    method: string,
-    params: Record<string, unknown>,
-    fault: Fault | undefined,
-  ): void {
-    if (fault === "rateLimited") return this.tooMany(res, this.limiter.options.penaltyMs, method);
-    const user = this.users.find(
-      (u) => u.username === params.username && u.password === params.password,
-    );
-    const operatorLogin = method === "login/operatorLogin";
-    const fail = (reason: string) => {
-      res.setHeader("Set-Cookie", `velocloud.message=${encodeURIComponent(reason)}; Path=/`);
-      res.setHeader("Location", "/login.html");
-      this.send(res, 302, "text/html", "", method);
-    };
-    if (!user) return fail("Invalid username or password");
-    if ((user.principal.type === "operator") !== operatorLogin) {
-      return fail(
-        operatorLogin
-          ? "Invalid username or password"
-          : "Operator users must use the operator login",
-      );
-    }
-    const sid = randomBytes(24).toString("base64url");
-    this.issuedSessions.push(sid);
-    this.sessions.set(sid, {
-      principal: user.principal,
-      expiresAt: this.now() + (this.options.sessionTtlMs ?? 24 * 3_600_000),
-    });
-    res.setHeader("Set-Cookie", `velocloud.session=${sid}; Path=/; HttpOnly; Secure; SameSite=Lax`);
-    const status = this.options.loginSuccessStatus ?? 200;
-    if (status === 302) res.setHeader("Location", "/");
-    this.send(
-      res,
-      status,
-      "text/html",
-      status === 200 ? "<html><body>Logged in</body></html>" : "",
-      method,
-    );
-  }
-
-  private logout(req: IncomingMessage, res: ServerResponse): void {
-    const sid = readCookie(req.headers.cookie, "velocloud.session");
-    if (sid) this.sessions.delete(sid);
-    res.setHeader("Set-Cookie", "velocloud.session=; Path=/; Max-Age=0");
-    res.setHeader("Location", "/login.html");
-    this.send(res, 302, "text/html", "", "logout");
-  }
-
-  private injure(res: ServerResponse, fault: Fault, method: string): void {
-    switch (fault) {
-      case "unauthorized":
-        return this.send(
-          res,
-          401,
-          "text/html",
-          "<html><body>Unauthorized</body></html>",
-          method,
-          fault,
-        );
-      case "forbidden":
-        return this.send(
-          res,
-          403,
-          "text/html",
-          "<html><body>Forbidden</body></html>",
-          method,
-          fault,
-        );
-      case "serverError":
-        return this.sendJson(
-          res,
-          500,
-          { error: { code: -32603, message: "Error parsing or processing request" } },
-          method,
-          fault,
-        );
-      case "badGateway":
-        return this.send(
-          res,
-          502,
-          "text/html",
-          "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
-          method,
-          fault,
-        );
-      case "unavailable":
-        return this.send(
-          res,
-          503,
-          "text/html",
-          "<html><body><h1>503 Service Unavailable</h1>The server is temporarily unable to service your request.</body></html>",
-          method,
-          fault,
-        );
-      case "reset":
-        this.log.push({ method, status: 0, fault, at: Date.now() });
-        res.socket?.destroy();
-        return;
-      case "truncate": {
-        this.log.push({ method, status: 0, fault, at: Date.now() });
-        const full = `{"metaData":{"limit":2048,"more":false},"data":[${'{"id":1,"eventTime":"2020-01-01T00:00:00.000Z"},'.repeat(50)}`;
-        res.writeHead(200, {
-          "Content-Type": "application/json",
-          "Content-Length": String(full.length * 2),
-        });
-        res.write(full.slice(0, Math.floor(full.length / 2)));
-        setTimeout(() => res.socket?.destroy(), 5);
-        return;
-      }
-      case "hang":
-        this.log.push({ method, status: 0, fault, at: Date.now() });
-        return; // never answers; the client's timeout must fire
-      case "trickle": {
-        this.log.push({ method, status: 200, fault, at: Date.now() });
-        res.writeHead(200, { "Content-Type": "application/json" });
-        // A byte every 50 ms keeps the socket busy, so only a deadline on the whole request helps.
-        const drip = setInterval(() => res.write(" "), 50);
-        res.on("close", () => clearInterval(drip));
-        return;
-      }
-      default:
-        return;
-    }
+  /** A scripted fault first, else a random one, for the methods fault injection touches. */
+  private nextFault(method: string): Fault | undefined {
+    if (this.faultMethods.length > 0 && !this.faultMethods.includes(method)) return undefined;
+    return this.script.length > 0
+      ? (this.script.shift() ?? undefined)
+      : pickFault(this.faults, this.random);
   }
 
   private tooMany(res: ServerResponse, retryAfterMs: number, method: string): void {
-    if (this.options.retryAfterHeader)
-      res.setHeader("Retry-After", String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
-    this.send(
-      res,
-      429,
-      "text/html",
-      "<html><body><h1>429 Too Many Requests</h1></body></html>",
-      method,
-      "rateLimited",
-    );
+    tooMany(this.out, res, retryAfterMs, method, this.options.retryAfterHeader);
   }
-
-  private rpcError(
-    res: ServerResponse,
-    id: unknown,
-    f: RpcFailure,
-    method: string,
-    rpc = false,
-  ): void {
-    const error = { code: f.code, message: f.message };
-    this.sendJson(
-      res,
-      f.status,
-      rpc
-        ? { jsonrpc: "2.0", id: id ?? null, error }
-        : { error, id: id ?? Date.now(), jsonrpc: "2.0" },
-      method,
-    );
-  }
-
-  private sendJson(
-    res: ServerResponse,
-    status: number,
-    body: unknown,
-    method: string,
-    fault?: Fault,
-  ): void {
-    this.send(res, status, "application/json", JSON.stringify(body), method, fault);
-  }
-
-  private send(
-    res: ServerResponse,
-    status: number,
-    type: string,
-    body: string,
-    method: string,
-    fault?: Fault,
-  ): void {
-    this.log.push({ method, status, fault, at: Date.now() });
-    res.writeHead(status, {
-      "Content-Type": type,
-      "Content-Length": Buffer.byteLength(body),
-      // What Node would send, but from the VCO's clock, which need not be ours.
-      Date: new Date(this.now()).toUTCString(),
-    });
-    res.end(body);
-  }
-}
-
-function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? "").split(";")) {
-    const [k, ...v] = part.trim().split("=");
-    if (k === name) return v.join("=");
-  }
-  return undefined;
 }
 
 /** Unref'd: a request held for a minute must not keep a test process alive once the server stops. */
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
