@@ -1,5 +1,5 @@
 // Bundle the compiled CLI into dist/bin so a cron-driven run loads a few files instead of
-// hundreds: start-up is most of a quiet run's cost (see README, Benchmark). Commands stay in
+// hundreds: start-up is most of a quiet run's cost (see docs/bench.md). Commands stay in
 // separate chunks, so `fetch` never loads the simulator.
 import { chmodSync, rmSync } from "node:fs";
 import { build } from "esbuild";

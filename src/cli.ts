@@ -27,7 +27,7 @@ async function run(name: string, fn: () => Promise<unknown>): Promise<void> {
 
 /**
  * SIGTERM (docker stop, the scheduler) or Ctrl-C: stop at the next safe point. Appends and commits
- * are never cut short by this; a second signal exits at once, which is still safe (see Guarantees).
+ * are never cut short by this; a second signal exits at once, which is still safe (docs/testing.md, crash safety).
  */
 function stopSignal(): AbortSignal {
   const controller = new AbortController();

@@ -10,7 +10,7 @@ const FULL_EVERY = 24;
 
 /**
  * Garbage collection between the slices of a large backfill, so that the peak stays flat (see
- * README, Benchmark). Left to itself, V8 lets the buffers the HTTP layer leaves behind pile up by
+ * docs/bench.md). Left to itself, V8 lets the buffers the HTTP layer leaves behind pile up by
  * tens of megabytes before it collects them, and grows its young generation as a backlog goes on.
  * A young-generation collection after each slice costs well under a millisecond and frees those
  * buffers while they are young; a full one every FULL_EVERY slices (about 10 ms) frees what got
