@@ -301,6 +301,7 @@ check_in_container() {
   # `docker compose run --rm vco-events check`, as the README tells a new user to run it first.
   mkdir -p "$T/data-check"
   chown 1000:1000 "$T/data-check"
+  chmod 0750 "$T/data-check"
   local out code=0
   out=$(podman run --rm --network host --read-only \
     -e VCO_HOSTNAME="http://127.0.0.1:$PORT" -e VCO_TOKEN="$TOKEN" \
