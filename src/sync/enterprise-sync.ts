@@ -10,7 +10,7 @@ import { CommitCadence, type Totals } from "./commit-cadence.js";
 import type { Tracker } from "./progress.js";
 import { pullBackFromFuture, recoverState } from "./recover-state.js";
 import { releaseMemory } from "./release-memory.js";
-import { eachOldestFirst, walkSlices, type Slice } from "./slices.js";
+import { eachOldestFirst, walkSlices, type Slice, type SliceSlots } from "./slices.js";
 import type { SeenWindow } from "../dedupe/seen-window.js";
 
 export interface SyncOptions {
@@ -27,6 +27,8 @@ export interface SyncOptions {
   /** Where to start when this enterprise has no cursor yet (epoch ms). */
   firstStart: number;
   progress?: Tracker;
+  /** Slices walked at once beyond this enterprise's own, shared across the run's enterprises. */
+  slots?: SliceSlots;
 }
 
 export interface SyncResult {
@@ -77,7 +79,7 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
     const start = cursor === null ? o.firstStart : cursor - o.overlapMs;
     const end = vcoNow();
     o.progress?.begin(start, end);
-    for await (const slice of walkSlices(o.client, enterprise.id, start, end, log)) {
+    for await (const slice of walkSlices(o.client, enterprise.id, start, end, log, o.slots)) {
       // The window and the packer are the last slice's until it is written.
       await cadence.settle();
       // The window's end came from the VCO's clock as last measured; if that clock has since been

@@ -1,8 +1,9 @@
 import type { Logger } from "../logger.js";
 import type { VcoClient } from "../vco/client.js";
-import { eventPages, type EventPage } from "../vco/events.js";
+import type { EventPage } from "../vco/events.js";
 import type { EventBatch } from "../vco/event-batch.js";
-import { MAX_PER_SLICE, MIN_SLICE_MS, nextSliceMs, TARGET_PER_SLICE } from "./slicing.js";
+import { fresh, startSliceQuery, type SliceQuery } from "./slice-query.js";
+import { nextSliceMs } from "./slicing.js";
 
 export interface Slice {
   start: number;
@@ -16,14 +17,32 @@ export interface Slice {
   repeats: number;
 }
 
+/** Slices walked at once beyond each enterprise's own, shared by every enterprise of a run. */
+export interface SliceSlots {
+  tryTake(): boolean;
+  give(): void;
+}
+
+/** A fixed number of slots; `n` more slices at once across a run. */
+export function sliceSlots(n: number): SliceSlots {
+  let free = n;
+  return {
+    tryTake: () => (free > 0 ? (free--, true) : false),
+    give: () => void free++,
+  };
+}
+
 /**
  * The window [start, end] as complete slices, oldest first. VCO pages come newest first, so a
  * slice is only handed over once all its pages are in: the cursor moves only after the oldest
  * events of a slice are written.
  *
- * The first slice is the whole window: a quiet window (the usual cron run) is one request. The
- * first page of every slice says how dense it is; a slice that would hold far more than a slice
- * should is abandoned right there (one request lost) and cut shorter.
+ * The first slice is the whole window: a quiet window (the usual cron run) is one request. After
+ * that, `nextPageLink` chains being sequential by nature, several slices are walked at once, each
+ * following its own chain (this enterprise's own, plus what `slots` lends), and handed over
+ * strictly in order: a later slice that finishes first waits, so memory stays bounded by the
+ * slices in flight. A slice that turns out too dense is walked again in shorter slices, and the
+ * ones started after it are dropped (their time is walked again at the new length).
  */
 export async function* walkSlices(
   client: VcoClient,
@@ -31,134 +50,61 @@ export async function* walkSlices(
   start: number,
   end: number,
   logger: Logger,
+  slots: SliceSlots = sliceSlots(0),
 ): AsyncGenerator<Slice, void, undefined> {
-  const begin = (a: number, b: number): Started => {
-    const query = eventPages(client, { enterpriseId, start: a, end: b }, logger);
-    const first = query.next();
-    first.catch(() => {}); // read later, or dropped if the run stops first
-    return { query, first };
-  };
-  // The next slice's query, started before this one was handed over (same bounds by construction:
-  // sliceMs is set to its length).
-  let ahead: Started | undefined;
+  /** Started slices, in time order and contiguous; the first is the next to hand over. */
+  const queue: Array<{ query: SliceQuery; slot: boolean }> = [];
+  let next = start; // where the time not yet asked for begins
   let sliceMs = end - start + 1;
+  const begin = (withSlot: boolean) => {
+    const b = Math.min(next + sliceMs - 1, end);
+    queue.push({ query: startSliceQuery(client, enterpriseId, next, b, logger), slot: withSlot });
+    next = b + 1;
+  };
+  const drop = (entry: { query: SliceQuery; slot: boolean }) => {
+    entry.query.cancel();
+    if (entry.slot) slots.give();
+  };
+  /** Keeps one slice of this enterprise, and as many as the slots allow, on their way. */
+  const fill = () => {
+    while (next <= end) {
+      if (!queue.some((entry) => !entry.slot)) begin(false);
+      else if (slots.tryTake()) begin(true);
+      else return;
+    }
+  };
   try {
-    for (let a = start; a <= end;) {
-      const b = Math.min(a + sliceMs - 1, end);
-      const span = b - a + 1;
-      const splittable = span > MIN_SLICE_MS;
-      const started = ahead ?? begin(a, b);
-      ahead = undefined;
-      const { query } = started;
-      const first = await started.first;
-      const pages = first.done ? [] : [first.value];
-      const firstPage = pages[0];
-      let nextMs: number | undefined;
-      if (splittable && firstPage?.more) {
-        const covered = Math.max(b - oldestOf(firstPage, b), MIN_SLICE_MS);
-        const estimate = (fresh(firstPage) * span) / covered;
-        if (estimate > MAX_PER_SLICE) {
-          await query.return();
-          sliceMs = Math.min(
-            Math.floor(span / 2),
-            Math.max(MIN_SLICE_MS, Math.floor((TARGET_PER_SLICE * span) / estimate)),
-          );
-          firstPage.batch.release();
-          logger.debug(
-            { event: "slice-shortened", enterpriseId, sliceMs },
-            "dense backlog: walking it in shorter slices",
-          );
-          continue;
-        }
-        // The rest of this slice is on its way: ask for the next slice's first page as well, sized
-        // from this first page's density, so the VCO is not left waiting between slices.
-        if (b < end) {
-          nextMs = nextSliceMs(span, estimate, end - b);
-          ahead = begin(b + 1, Math.min(b + nextMs, end));
-        }
-      }
-      const got = await collect(
-        query,
-        pages,
-        splittable ? MAX_PER_SLICE : Number.POSITIVE_INFINITY,
-      );
-      if (!got.complete) {
-        // Denser further back than its first page showed: cut it by what was seen.
-        sliceMs = Math.min(Math.floor(span / 2), sliceFromDensity(got.pages, b));
-        for (const p of got.pages) p.batch.release(); // after sliceFromDensity has read them
-        if (ahead) abandon(ahead);
-        ahead = undefined;
+    fill();
+    while (queue.length > 0) {
+      const head = queue[0]!;
+      const outcome = await head.query.outcome;
+      if (outcome.kind !== "done") {
+        // Too dense: walk its time again in shorter slices; those started after it are dropped.
+        for (const entry of queue) drop(entry);
+        queue.length = 0;
+        next = head.query.a;
+        sliceMs = outcome.kind === "split" ? outcome.sliceMs : sliceMs;
+        logger.debug(
+          { event: "slice-shortened", enterpriseId, sliceMs },
+          "dense backlog: walking it in shorter slices",
+        );
+        fill();
         continue;
       }
-      const slice = toSlice(a, b, got.pages);
-      a = b + 1;
-      sliceMs = nextMs ?? nextSliceMs(span, slice.count, end - a + 1);
-      // Ask for the next slice's first page now (unless asked already): the VCO renders it while
-      // this one is written. Nothing of it is used before this slice is handed over.
-      if (a <= end && !ahead) ahead = begin(a, Math.min(a + sliceMs - 1, end));
+      queue.shift();
+      if (head.slot) slots.give();
+      const { a, b } = head.query;
+      const slice = toSlice(a, b, outcome.pages);
+      sliceMs = nextSliceMs(b - a + 1, slice.count, end - next + 1);
+      // The next slices are asked for before this one is handed over: the VCO renders them while
+      // this one is written.
+      fill();
       yield slice;
     }
   } finally {
-    // Stopped early (an error, a signal): the query started ahead is not needed.
-    if (ahead) abandon(ahead);
+    // Stopped early (an error, a signal): the slices started ahead are not needed.
+    for (const entry of queue) drop(entry);
   }
-}
-
-/** A query started ahead that will not be used: its first page's memory goes back when it arrives. */
-function abandon(started: Started): void {
-  started.first
-    .then((r) => {
-      if (!r.done) r.value.batch.release();
-      return started.query.return(undefined);
-    })
-    .catch(() => {});
-}
-
-interface Started {
-  query: AsyncGenerator<EventPage, void, undefined>;
-  first: Promise<IteratorResult<EventPage, void>>;
-}
-
-function oldestOf(page: EventPage, fallback: number): number {
-  return Math.min(page.batch.oldest, fallback);
-}
-
-/** Events on the page that are not repeats. */
-const fresh = (page: EventPage): number => page.batch.count - page.repeats;
-
-/**
- * All pages of a query, unless they pass `cap` events: then stop early, so memory stays bounded.
- * A one-second slice is taken whole whatever it holds: it cannot be split further.
- */
-async function collect(
-  pages: AsyncGenerator<EventPage, void, undefined>,
-  got: EventPage[],
-  cap: number,
-): Promise<{ pages: EventPage[]; complete: boolean }> {
-  let count = got.reduce((n, p) => n + fresh(p), 0);
-  if (got.length > 0 && !got[got.length - 1]!.more) return { pages: got, complete: true };
-  for await (const page of pages) {
-    got.push(page);
-    count += fresh(page);
-    if (count > cap && page.more) {
-      await pages.return();
-      return { pages: got, complete: false };
-    }
-  }
-  return { pages: got, complete: true };
-}
-
-function sliceFromDensity(pages: EventPage[], end: number): number {
-  let count = 0;
-  let oldest = end;
-  for (const p of pages) {
-    count += fresh(p);
-    oldest = oldestOf(p, oldest);
-  }
-  return Math.max(
-    MIN_SLICE_MS,
-    Math.floor((TARGET_PER_SLICE * Math.max(end - oldest, 1)) / Math.max(count, 1)),
-  );
 }
 
 function toSlice(start: number, end: number, pages: EventPage[]): Slice {

@@ -27,8 +27,10 @@ describe("bad replies: one clear line, exit 76, nothing half-written", () => {
     const store = sim.enterprises.get(1)!.store;
     store.addSpread(40_000, Date.now() - 6 * HOUR, Date.now() - 1000);
     sim.faultMethods = [EVENTS];
-    // Let the probe and the first slice through, then answer {"data":"nope"}.
-    sim.script = [...Array<null>(12).fill(null), "wrongShape"];
+    // Let the probe and the first slices through, then answer {"data":"nope"} to every events
+    // request: slices walked side by side must not lose the bad reply in one that was dropped.
+    sim.script = Array<null>(12).fill(null);
+    sim.faults.wrongShape = 1;
     const dir = tempDir();
     const env = envFor(sim, dir);
     const r = await runCli(["fetch", "--since", "7h"], env);
@@ -39,6 +41,7 @@ describe("bad replies: one clear line, exit 76, nothing half-written", () => {
     assertExactSet([fileOf(dir)], eventsUpTo(store.all(), state.cursor));
     assert.match(state.lastError?.message ?? "", /unexpected reply/);
 
+    sim.faults.wrongShape = 0;
     const again = await runCli(["fetch"], env);
     assert.equal(again.code, 0, again.stderr);
     assertExactSet([fileOf(dir)], store.all());

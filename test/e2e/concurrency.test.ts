@@ -14,8 +14,9 @@ const fileOf = (dir: string) => path.join(dir, "ACME_Corp", "events.json");
 
 describe("two runs at once", () => {
   it("the second run exits 75 promptly with a clear line; the first finishes; nothing doubled", async (t) => {
-    // 40 ms per call makes the first run last a few seconds.
-    const sim = await startSim({ latencyMs: 40 });
+    // 300 ms per call, as a real orchestrator: the first run lasts seconds even with slices
+    // walked side by side.
+    const sim = await startSim({ latencyMs: 300 });
     const store = sim.enterprises.get(1)!.store;
     store.addSpread(60_000, Date.now() - 6 * HOUR, Date.now() - 1000);
     const dir = tempDir();
@@ -23,8 +24,16 @@ describe("two runs at once", () => {
     const first = startCli(["fetch", "--since", "7h"], env);
     t.after(() => killHard(first));
     const firstDone = collect(first);
-    await waitFor("the first run to take the lock", () => fs.existsSync(lockOf(dir)));
-    const holder = JSON.parse(fs.readFileSync(lockOf(dir), "utf8")) as { pid: number };
+    // The lock is created, then its holder written: wait until it names one.
+    const holderOf = () => {
+      try {
+        return JSON.parse(fs.readFileSync(lockOf(dir), "utf8")) as { pid: number };
+      } catch {
+        return undefined;
+      }
+    };
+    await waitFor("the first run to take the lock", () => holderOf() !== undefined);
+    const holder = holderOf()!;
     assert.equal(holder.pid, first.pid, "the lock names its holder");
 
     const started = Date.now();

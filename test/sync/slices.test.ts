@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { it } from "node:test";
 import { createLogger } from "../../src/logger.js";
-import { eachOldestFirst, walkSlices } from "../../src/sync/slices.js";
+import { eachOldestFirst, sliceSlots, walkSlices } from "../../src/sync/slices.js";
 import { MAX_PER_SLICE } from "../../src/sync/slicing.js";
 import { VcoClient } from "../../src/vco/client.js";
 import { createHttp } from "../../src/vco/http.js";
@@ -44,4 +44,45 @@ it("slices stay bounded when the backlog is much denser further back than the ne
   }
   assert.equal(keys.size, 62_000);
   assert.ok(biggest <= MAX_PER_SLICE + 2048, `largest slice ${biggest}`);
+});
+
+it("walks several slices at once on a slow VCO, hands them over in order, within the in-flight limit", async () => {
+  const clock = new FakeClock(Date.now());
+  // Slow pages, as from a real orchestrator: only walking chains side by side keeps 3 busy.
+  const sim = await startSim({ now: () => clock.now(), latencyMs: 40 });
+  sim.enterprises.get(1)!.store.addSpread(40_000, clock.now() - DAY, clock.now() - 1000);
+  const logger = createLogger("silent", new Writable({ write: (_c, _e, cb) => cb() }));
+  const walk = async (slots: number) => {
+    sim.peakInFlight = 0;
+    const client = new VcoClient({
+      http: createHttp({ baseUrl: sim.baseUrl, timeoutMs: 5000 }),
+      credentials: { kind: "token", token: TOKEN },
+      clock,
+      logger,
+      maxInFlight: 3,
+      retryBudgetMs: 10_000,
+    });
+    const start = clock.now() - DAY - 1000;
+    let next = start;
+    let events = 0;
+    for await (const slice of walkSlices(
+      client,
+      1,
+      start,
+      clock.now(),
+      logger,
+      sliceSlots(slots),
+    )) {
+      assert.equal(slice.start, next, "slices are handed over in order, none skipped");
+      next = slice.end + 1;
+      events += slice.count;
+      for (const b of slice.batches) b.release();
+    }
+    client.close();
+    assert.equal(events, 40_000);
+    return sim.peakInFlight;
+  };
+  // One chain: its page and the next one asked early. Three chains: the whole in-flight budget.
+  assert.ok((await walk(0)) <= 2);
+  assert.equal(await walk(2), 3);
 });
