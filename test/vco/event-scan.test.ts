@@ -2,10 +2,13 @@ import assert from "node:assert/strict";
 import { it } from "node:test";
 import { EventFactory } from "../../src/simulator/event-factory.js";
 import { batchFromParsed, type EventBatch } from "../../src/vco/event-batch.js";
-import { scanEventsReply as scanBytes } from "../../src/vco/event-scan.js";
+import { EventScanner } from "../../src/vco/event-scan.js";
 import { eventKey } from "../../src/vco/schemas.js";
 
-const scanEventsReply = (text: string) => scanBytes(Buffer.from(text));
+// One scanner for every reply here, as for every page of a query: what it keeps between replies
+// must not change what it reads.
+const scanner = new EventScanner();
+const scanEventsReply = (text: string) => scanner.scan(Buffer.from(text));
 
 const reply = (data: unknown[], meta: object = { limit: 2048, more: true, nextPageLink: 'x"]}' }) =>
   JSON.stringify({ metaData: meta, data });
