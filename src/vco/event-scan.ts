@@ -8,6 +8,7 @@
 // An event printed over several lines is rewritten on one line; the others keep their bytes.
 
 import { BatchBuilder, hashBytes, type EventBatch } from "./event-batch.js";
+import type { PageMemory } from "./page-pool.js";
 import { eventKey } from "./schemas.js";
 
 export interface ScannedReply {
@@ -106,6 +107,9 @@ export class EventScanner {
   /** The last "YYYY-MM-DDTHH" read, and its epoch ms (NaN if it was not a valid hour). */
   private readonly hourText = Buffer.alloc(13);
   private hourMs = Number.NaN;
+
+  /** Batches take their columns from `memory` and give them back there, with the reply, on release. */
+  constructor(private readonly memory: PageMemory) {}
 
   private skipSpace(t: Buffer, i: number): number {
     const len = t.length;
@@ -266,7 +270,7 @@ export class EventScanner {
 
   /** The reply's metaData (parsed) and its events (as a batch), or undefined for anything unusual. */
   scan(reply: Buffer): ScannedReply | undefined {
-    const builder = new BatchBuilder();
+    const builder = new BatchBuilder(this.memory);
     const metaData = this.scanReply(reply, builder);
     if (metaData === undefined) {
       builder.discard();

@@ -52,7 +52,7 @@ export async function* eventPages(
   logger: Logger,
 ): AsyncGenerator<EventPage, void, undefined> {
   const repeats = new RepeatIndex();
-  const scanner = new EventScanner();
+  const scanner = new EventScanner(client.memory);
   // The next page, asked for as soon as a reply's bytes name it: before this reply is scanned, so
   // the VCO renders it meanwhile. Used only if the link matches the one the checked reply gives.
   let early: { link: string; reply: Promise<EventsReply> } | undefined;
@@ -89,7 +89,7 @@ export async function* eventPages(
     while (pending) {
       const reply: EventsReply = await pending;
       pending = undefined;
-      const batch = toBatch(reply.data);
+      const batch = toBatch(reply.data, client);
       const oldest = batch.oldest;
       const more: boolean = reply.metaData.more && batch.count > 0;
       const link: string | undefined = more
@@ -132,9 +132,9 @@ function drop(reply: Promise<EventsReply>): void {
   );
 }
 
-function toBatch(data: EventsReply["data"]): EventBatch {
+function toBatch(data: EventsReply["data"], client: VcoClient): EventBatch {
   if (data instanceof EventBatch) return data;
-  const batch = batchFromParsed(data);
+  const batch = batchFromParsed(data, client.memory);
   if (typeof batch === "string") throw new ResponseShapeError(METHOD, batch);
   return batch;
 }
