@@ -15,6 +15,7 @@ import { enterprisesToPoll } from "../sync/enterprise-list.js";
 import { syncEnterprise, type SyncResult } from "../sync/enterprise-sync.js";
 import { mapLimit } from "../sync/map-limit.js";
 import { Progress, type ProgressOutput } from "../sync/progress.js";
+import { MemoryReleaser } from "../sync/release-memory.js";
 import { formatDuration, iso, parseSince, systemClock, type Clock } from "../time.js";
 import { VcoClient } from "../vco/client.js";
 import { createHttp } from "../vco/http.js";
@@ -105,6 +106,7 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
     const firstStart =
       parseSince(opts.since ?? "", vcoClock.now()) ?? vcoClock.now() - config.lookbackMs;
     const folders = assignFolders(enterprises);
+    const releaser = new MemoryReleaser();
     // Each enterprise runs on its own: one that fails or stalls does not hold the others back,
     // and all of them share the client's in-flight limit and 429 penalty.
     const results = await mapLimit(enterprises, config.enterpriseConcurrency, (enterprise) =>
@@ -120,6 +122,7 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
         overlapMs: config.overlapMs,
         firstStart,
         progress: progress.track(enterprise.name || String(enterprise.id)),
+        releaser,
       }),
     );
     clockWarning();

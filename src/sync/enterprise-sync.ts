@@ -7,7 +7,7 @@ import type { VcoClient } from "../vco/client.js";
 import { LinePacker } from "../sink/line-packer.js";
 import type { Enterprise } from "../vco/schemas.js";
 import type { Tracker } from "./progress.js";
-import { releaseMemory } from "./release-memory.js";
+import type { MemoryReleaser } from "./release-memory.js";
 import { SeenWindow } from "../dedupe/seen-window.js";
 import { eachOldestFirst, walkSlices } from "./slices.js";
 
@@ -33,6 +33,8 @@ export interface SyncOptions {
   /** Where to start when this enterprise has no cursor yet (epoch ms). */
   firstStart: number;
   progress?: Tracker;
+  /** Collects garbage between slices (the run's; none when absent). */
+  releaser?: MemoryReleaser;
 }
 
 export interface SyncResult {
@@ -202,7 +204,7 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
         );
       })();
       pending.catch(() => {}); // awaited by settle(); never unhandled meanwhile
-      if (slice.pages > 1) releaseMemory();
+      if (slice.pages > 1) o.releaser?.afterSlice();
       o.client.throwIfStopped();
     }
     await settle();
