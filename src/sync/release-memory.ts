@@ -23,6 +23,7 @@ export class MemoryReleaser {
   /** After a slice of more than one page is handed over. */
   afterSlice(): void {
     if (this.collect === undefined) {
+      // Kept as the bench needs it: without, 1M events peak at ~160 MiB, not ~100 (docs/bench.md).
       try {
         v8.setFlagsFromString("--expose-gc");
         this.collect = vm.runInNewContext("gc") as Collect;
