@@ -16,6 +16,7 @@ import { syncEnterprise, type SyncResult } from "../sync/enterprise-sync.js";
 import { mapLimit } from "../sync/map-limit.js";
 import { Progress, type ProgressOutput } from "../sync/progress.js";
 import { sliceSlots } from "../sync/slices.js";
+import { MemoryReleaser } from "../sync/release-memory.js";
 import { formatDuration, iso, parseSince, systemClock, type Clock } from "../time.js";
 import { VcoClient } from "../vco/client.js";
 import { createHttp } from "../vco/http.js";
@@ -109,6 +110,7 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
     // Up to VCO_MAX_IN_FLIGHT slices at once for one enterprise; with several, each keeps one and
     // they share the rest, so memory follows the in-flight limit, not the number of enterprises.
     const slots = sliceSlots(config.maxInFlight - 1);
+    const releaser = new MemoryReleaser();
     // Each enterprise runs on its own: one that fails or stalls does not hold the others back,
     // and all of them share the client's in-flight limit and 429 penalty.
     const results = await mapLimit(enterprises, config.enterpriseConcurrency, (enterprise) =>
@@ -125,6 +127,7 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
         firstStart,
         progress: progress.track(enterprise.name || String(enterprise.id)),
         slots,
+        releaser,
       }),
     );
     clockWarning();

@@ -9,7 +9,7 @@ import type { Enterprise } from "../vco/schemas.js";
 import { CommitCadence, type Totals } from "./commit-cadence.js";
 import type { Tracker } from "./progress.js";
 import { pullBackFromFuture, recoverState } from "./recover-state.js";
-import { releaseMemory } from "./release-memory.js";
+import type { MemoryReleaser } from "./release-memory.js";
 import { eachOldestFirst, walkSlices, type Slice, type SliceSlots } from "./slices.js";
 import type { SeenWindow } from "../dedupe/seen-window.js";
 
@@ -29,6 +29,8 @@ export interface SyncOptions {
   progress?: Tracker;
   /** Slices walked at once beyond this enterprise's own, shared across the run's enterprises. */
   slots?: SliceSlots;
+  /** Collects garbage between slices (the run's; none when absent). */
+  releaser?: MemoryReleaser;
 }
 
 export interface SyncResult {
@@ -96,7 +98,7 @@ export async function syncEnterprise(o: SyncOptions): Promise<SyncResult> {
         sliceEnd: slice.end,
       });
       for (const b of slice.batches) b.release();
-      if (slice.pages > 1) releaseMemory();
+      if (slice.pages > 1) o.releaser?.afterSlice();
       o.client.throwIfStopped();
     }
     await cadence.settle();

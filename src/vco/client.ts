@@ -14,7 +14,7 @@ import type { Logger } from "../logger.js";
 import type { Clock } from "../time.js";
 import { classifyNetworkError, Retryable } from "./failures.js";
 import { RequestGate } from "./gate.js";
-import { giveBuffer } from "./page-pool.js";
+import { PageMemory } from "./page-pool.js";
 import { readBody } from "./read-body.js";
 import { backoffDelay, rateLimitDelay } from "./retry.js";
 import { rpcErrorSchema } from "./schemas.js";
@@ -51,6 +51,8 @@ const SESSION_EXPIRED = Symbol("session expired");
 export class VcoClient {
   readonly gate: RequestGate;
   readonly vcoClock: VcoClock;
+  /** The run's reply buffers and batch columns, reused from page to page. */
+  readonly memory = new PageMemory();
   requests = 0;
   private readonly closer = new AbortController();
   private readonly signal: AbortSignal;
@@ -169,7 +171,7 @@ export class VcoClient {
       if (fast !== undefined) return new Reply(fast);
     }
     const body = parseJson(res.data);
-    giveBuffer(res.data);
+    this.memory.giveBuffer(res.data);
     if (body === undefined) {
       return new Retryable(`HTTP ${res.status} with a reply that is not complete JSON`);
     }
@@ -248,7 +250,8 @@ export class VcoClient {
         });
         this.vcoClock.observe(res.headers.date, this.opts.clock.now());
         // Read inside the gate and under the deadline: a reply is only done when all of it is in.
-        const data = await readBody(res.data, res.headers["content-length"], pooled);
+        const memory = pooled ? this.memory : undefined;
+        const data = await readBody(res.data, res.headers["content-length"], memory);
         return Object.assign(res, { data });
       });
     } catch (err) {

@@ -1,4 +1,4 @@
-import { giveBuffer, Pool } from "./page-pool.js";
+import type { PageMemory } from "./page-pool.js";
 import { eventKey } from "./event-key.js";
 
 // A page of 2,048 events kept as 2,048 objects (plus a Buffer view, a key string and a token or two
@@ -8,7 +8,7 @@ import { eventKey } from "./event-key.js";
 // from page to page.
 
 /** Per-event columns of a batch; only the first `count` entries of each are meaningful. */
-class Columns {
+export class Columns {
   readonly start: Int32Array;
   readonly end: Int32Array;
   readonly time: Float64Array;
@@ -35,8 +35,6 @@ class Columns {
   }
 }
 
-/** Reused columns, as reply buffers are (page-pool.ts). */
-const columnPool = new Pool<Columns>((c) => c.capacity);
 const newColumns = (capacity: number) => new Columns(Math.max(capacity, 2048));
 
 /** One page of events: the reply's bytes and where each event is in them. */
@@ -58,6 +56,8 @@ export class EventBatch {
     readonly descending: boolean,
     readonly oldest: number,
     readonly newest: number,
+    /** Where `bytes` and the columns go back on release. */
+    private readonly memory: PageMemory,
   ) {
     this.columns = columns;
     this.start = columns.start;
@@ -95,8 +95,8 @@ export class EventBatch {
 
   /** Done with: its memory goes back to the pools, and it holds no events any more. */
   release(): void {
-    if (this.columns) columnPool.give(this.columns);
-    giveBuffer(this.bytes);
+    if (this.columns) this.memory.columns.give(this.columns);
+    this.memory.giveBuffer(this.bytes);
     this.columns = undefined;
     this.count = 0;
   }
@@ -119,8 +119,11 @@ export class BatchBuilder {
   private oldest = Number.POSITIVE_INFINITY;
   private newest = Number.NEGATIVE_INFINITY;
 
-  constructor(capacity = 2048) {
-    this.c = columnPool.take(capacity, newColumns);
+  constructor(
+    private readonly memory: PageMemory,
+    capacity = 2048,
+  ) {
+    this.c = memory.columns.take(capacity, newColumns);
   }
 
   get count(): number {
@@ -163,20 +166,21 @@ export class BatchBuilder {
   /** The batch over `bytes` (pooled memory goes back to the pool on release). */
   build(bytes: Buffer): EventBatch {
     const { n, c, keyText, rewritten, descending, oldest, newest } = this;
-    return new EventBatch(bytes, n, c, keyText, rewritten, descending, oldest, newest);
+    return new EventBatch(bytes, n, c, keyText, rewritten, descending, oldest, newest, this.memory);
   }
 
   /** Nothing built after all: the columns go back. */
   discard(): void {
-    columnPool.give(this.c);
+    this.memory.columns.give(this.c);
   }
 
   private reserve(time: number): number {
     const i = this.n++;
     if (i === this.c.capacity) {
-      const bigger = columnPool.take(i * 2, newColumns);
+      const pool = this.memory.columns;
+      const bigger = pool.take(i * 2, newColumns);
       bigger.copyFrom(this.c, i);
-      columnPool.give(this.c);
+      pool.give(this.c);
       this.c = bigger;
     }
     const times = this.c.time;
@@ -192,8 +196,11 @@ export class BatchBuilder {
  * A batch from events that went through JSON.parse (a reply the scanner declined): each is written
  * back out with JSON.stringify. Returns a reason string for the first unusable event.
  */
-export function batchFromParsed(events: readonly unknown[]): EventBatch | string {
-  const builder = new BatchBuilder(Math.max(events.length, 1));
+export function batchFromParsed(
+  events: readonly unknown[],
+  memory: PageMemory,
+): EventBatch | string {
+  const builder = new BatchBuilder(memory, Math.max(events.length, 1));
   const lines: Buffer[] = [];
   let offset = 0;
   for (const event of events) {

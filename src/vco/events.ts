@@ -3,7 +3,7 @@ import type { Logger } from "../logger.js";
 import { iso } from "../time.js";
 import type { VcoClient } from "./client.js";
 import { batchFromParsed, EventBatch } from "./event-batch.js";
-import { peekNextPageLink, scanEventsReply } from "./event-scan.js";
+import { EventScanner } from "./event-scan.js";
 import { RepeatIndex } from "../dedupe/repeat-index.js";
 import { z } from "zod";
 
@@ -52,14 +52,15 @@ export async function* eventPages(
   logger: Logger,
 ): AsyncGenerator<EventPage, void, undefined> {
   const repeats = new RepeatIndex();
+  const scanner = new EventScanner(client.memory);
   // The next page, asked for as soon as a reply's bytes name it: before this reply is scanned, so
   // the VCO renders it meanwhile. Used only if the link matches the one the checked reply gives.
   let early: { link: string; reply: Promise<EventsReply> } | undefined;
   let done = false;
   const read = (bytes: Buffer) => {
-    const link = early || done ? undefined : peekNextPageLink(bytes);
+    const link = early || done ? undefined : scanner.peekNextPageLink(bytes);
     if (link !== undefined) early = { link, reply: ahead(ask(end, link)) };
-    return scanEventsReply(bytes);
+    return scanner.scan(bytes);
   };
   const ask = (to: number, link?: string) =>
     client.call(
@@ -88,7 +89,7 @@ export async function* eventPages(
     while (pending) {
       const reply: EventsReply = await pending;
       pending = undefined;
-      const batch = toBatch(reply.data);
+      const batch = toBatch(reply.data, client);
       const oldest = batch.oldest;
       const more: boolean = reply.metaData.more && batch.count > 0;
       const link: string | undefined = more
@@ -131,9 +132,9 @@ function drop(reply: Promise<EventsReply>): void {
   );
 }
 
-function toBatch(data: EventsReply["data"]): EventBatch {
+function toBatch(data: EventsReply["data"], client: VcoClient): EventBatch {
   if (data instanceof EventBatch) return data;
-  const batch = batchFromParsed(data);
+  const batch = batchFromParsed(data, client.memory);
   if (typeof batch === "string") throw new ResponseShapeError(METHOD, batch);
   return batch;
 }

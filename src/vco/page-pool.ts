@@ -3,6 +3,7 @@
  * each. Read into a fresh buffer apiece, they are garbage that only a full collection frees, and
  * the process's peak grows with the backlog; read into a few reused buffers, it stays flat.
  */
+import type { Columns } from "./event-batch.js";
 
 /** Free items kept for reuse, each big enough for what it is taken for. */
 export class Pool<T> {
@@ -25,24 +26,33 @@ export class Pool<T> {
   }
 }
 
-const buffers = new Pool<ArrayBuffer>((ab) => ab.byteLength);
-const pooled = new WeakSet<ArrayBuffer>();
 const MIN_SIZE = 1 << 20;
 
-/** A buffer of `size` bytes over pooled memory; give it back with giveBuffer when done. */
-export function takeBuffer(size: number): Buffer {
-  return Buffer.from(buffers.take(size, newPooled), 0, size);
-}
+/**
+ * The memory one run's pages live in: reply buffers and batch columns (event-batch.ts). The client
+ * owns one; what reads a reply takes from it, and a batch gives back to the one it came from.
+ */
+export class PageMemory {
+  /** Reused batch columns, as reply buffers are. */
+  readonly columns = new Pool<Columns>((c) => c.capacity);
+  private readonly buffers = new Pool<ArrayBuffer>((ab) => ab.byteLength);
+  private readonly pooled = new WeakSet<ArrayBuffer>();
 
-/** Returns the memory behind `buf` to the pool, if it came from there. */
-export function giveBuffer(buf: Buffer): void {
-  const ab = buf.buffer as ArrayBuffer;
-  if (pooled.has(ab)) buffers.give(ab);
-}
+  /** A buffer of `size` bytes over pooled memory; give it back with giveBuffer when done. */
+  takeBuffer(size: number): Buffer {
+    return Buffer.from(this.buffers.take(size, this.newPooled), 0, size);
+  }
 
-function newPooled(size: number): ArrayBuffer {
-  // Rounded up, so a reply a little larger than the last one still fits.
-  const ab = new ArrayBuffer(Math.max(MIN_SIZE, 2 ** Math.ceil(Math.log2(size))));
-  pooled.add(ab);
-  return ab;
+  /** Returns the memory behind `buf` to the pool, if it came from there. */
+  giveBuffer(buf: Buffer): void {
+    const ab = buf.buffer as ArrayBuffer;
+    if (this.pooled.has(ab)) this.buffers.give(ab);
+  }
+
+  private readonly newPooled = (size: number): ArrayBuffer => {
+    // Rounded up, so a reply a little larger than the last one still fits.
+    const ab = new ArrayBuffer(Math.max(MIN_SIZE, 2 ** Math.ceil(Math.log2(size))));
+    this.pooled.add(ab);
+    return ab;
+  };
 }

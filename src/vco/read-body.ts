@@ -1,36 +1,37 @@
 import type { Readable } from "node:stream";
-import { giveBuffer, takeBuffer } from "./page-pool.js";
+import type { PageMemory } from "./page-pool.js";
 
 /**
  * The whole body. Event replies go into pooled memory (page-pool.ts), sized by Content-Length when
- * the server sends one, so that a backfill does not leave a megabyte of garbage per page.
+ * the server sends one, so that a backfill does not leave a megabyte of garbage per page. Other
+ * replies (`memory` undefined) get a buffer of their own.
  */
 export async function readBody(
   stream: Readable,
   length: unknown,
-  pooled: boolean,
+  memory: PageMemory | undefined,
 ): Promise<Buffer> {
-  if (!pooled) {
+  if (!memory) {
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
   }
   const hint = Number(length);
-  let buf = takeBuffer(Number.isSafeInteger(hint) && hint > 0 ? hint : 1 << 20);
+  let buf = memory.takeBuffer(Number.isSafeInteger(hint) && hint > 0 ? hint : 1 << 20);
   let n = 0;
   try {
     for await (const chunk of stream) {
       const c = chunk as Buffer;
       if (n + c.length > buf.length) {
-        const bigger = takeBuffer(Math.max(buf.length * 2, n + c.length));
+        const bigger = memory.takeBuffer(Math.max(buf.length * 2, n + c.length));
         buf.copy(bigger, 0, 0, n);
-        giveBuffer(buf);
+        memory.giveBuffer(buf);
         buf = bigger;
       }
       n += c.copy(buf, n);
     }
   } catch (err) {
-    giveBuffer(buf);
+    memory.giveBuffer(buf);
     throw err;
   }
   return buf.subarray(0, n);

@@ -2,10 +2,15 @@ import assert from "node:assert/strict";
 import { it } from "node:test";
 import { eachOldestFirst, type Slice } from "../../src/sync/slices.js";
 import { batchFromParsed, type EventBatch } from "../../src/vco/event-batch.js";
+import { PageMemory } from "../../src/vco/page-pool.js";
 
 const at = (s: number) => new Date(Date.UTC(2024, 0, 1, 0, 0, s)).toISOString();
+const memory = new PageMemory();
 const page = (...events: Array<[id: number, second: number]>) =>
-  batchFromParsed(events.map(([id, s]) => ({ id, eventTime: at(s) }))) as EventBatch;
+  batchFromParsed(
+    events.map(([id, s]) => ({ id, eventTime: at(s) })),
+    memory,
+  ) as EventBatch;
 const slice = (...batches: EventBatch[]): Slice => ({
   start: 0,
   end: 0,

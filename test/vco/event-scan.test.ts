@@ -2,10 +2,15 @@ import assert from "node:assert/strict";
 import { it } from "node:test";
 import { EventFactory } from "../../src/simulator/event-factory.js";
 import { batchFromParsed, type EventBatch } from "../../src/vco/event-batch.js";
-import { scanEventsReply as scanBytes } from "../../src/vco/event-scan.js";
+import { EventScanner } from "../../src/vco/event-scan.js";
+import { PageMemory } from "../../src/vco/page-pool.js";
 import { eventKey } from "../../src/vco/event-key.js";
 
-const scanEventsReply = (text: string) => scanBytes(Buffer.from(text));
+const memory = new PageMemory();
+// One scanner for every reply here, as for every page of a query: what it keeps between replies
+// must not change what it reads.
+const scanner = new EventScanner(memory);
+const scanEventsReply = (text: string) => scanner.scan(Buffer.from(text));
 
 const reply = (data: unknown[], meta: object = { limit: 2048, more: true, nextPageLink: 'x"]}' }) =>
   JSON.stringify({ metaData: meta, data });
@@ -38,7 +43,11 @@ it("finds every event's text, key and eventTime, as JSON.parse and eventKey woul
     return [JSON.stringify(e), k.key, k.time];
   });
   assert.deepEqual(rows(scanned.data), expected);
-  assert.deepEqual(rows(batchFromParsed(events) as EventBatch), expected, "the slow way agrees");
+  assert.deepEqual(
+    rows(batchFromParsed(events, memory) as EventBatch),
+    expected,
+    "the slow way agrees",
+  );
 });
 
 it("reads ids as String() would, and keeps the last of a repeated name", () => {
