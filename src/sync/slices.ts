@@ -2,7 +2,7 @@ import type { Logger } from "../logger.js";
 import type { VcoClient } from "../vco/client.js";
 import type { EventPage } from "../vco/events.js";
 import type { EventBatch } from "../vco/event-batch.js";
-import { fresh, startSliceQuery, type SliceQuery } from "./slice-query.js";
+import { fresh, startSliceQuery, type SliceOutcome, type SliceQuery } from "./slice-query.js";
 import { nextSliceMs } from "./slicing.js";
 
 export interface Slice {
@@ -19,6 +19,7 @@ export interface Slice {
 
 /** Slices walked at once beyond each enterprise's own, shared by every enterprise of a run. */
 export interface SliceSlots {
+  readonly size: number;
   tryTake(): boolean;
   give(): void;
 }
@@ -27,6 +28,7 @@ export interface SliceSlots {
 export function sliceSlots(n: number): SliceSlots {
   let free = n;
   return {
+    size: n,
     tryTake: () => (free > 0 ? (free--, true) : false),
     give: () => void free++,
   };
@@ -53,22 +55,43 @@ export async function* walkSlices(
   slots: SliceSlots = sliceSlots(0),
 ): AsyncGenerator<Slice, void, undefined> {
   /** Started slices, in time order and contiguous; the first is the next to hand over. */
-  const queue: Array<{ query: SliceQuery; slot: boolean }> = [];
+  const queue: Entry[] = [];
   let next = start; // where the time not yet asked for begins
   let sliceMs = end - start + 1;
+  let closed = false;
+  // Finished slices wait for the ones before them; this many at most are held, in flight or done:
+  // the in-flight budget and one more, so a slow slice ahead does not idle the budget for long.
+  const most = 2 + slots.size;
   const begin = (withSlot: boolean) => {
     const b = Math.min(next + sliceMs - 1, end);
-    queue.push({ query: startSliceQuery(client, enterpriseId, next, b, logger), slot: withSlot });
+    const entry: Entry = {
+      query: startSliceQuery(client, enterpriseId, next, b, logger),
+      slot: withSlot,
+      done: false,
+    };
+    // A slice that finishes frees its slot at once, and another starts, unless it found its time
+    // too dense (the ones after it are walked again) or failed.
+    const finished = (outcome?: SliceOutcome) => {
+      entry.done = true;
+      release(entry);
+      if (outcome?.kind === "done") fill();
+    };
+    entry.query.outcome.then(finished, () => finished());
+    queue.push(entry);
     next = b + 1;
   };
-  const drop = (entry: { query: SliceQuery; slot: boolean }) => {
-    entry.query.cancel();
+  const release = (entry: Entry) => {
     if (entry.slot) slots.give();
+    entry.slot = false;
+  };
+  const drop = (entry: Entry) => {
+    entry.query.cancel();
+    release(entry);
   };
   /** Keeps one slice of this enterprise, and as many as the slots allow, on their way. */
   const fill = () => {
-    while (next <= end) {
-      if (!queue.some((entry) => !entry.slot)) begin(false);
+    while (!closed && next <= end && queue.length < most) {
+      if (!queue.some((e) => !e.done && !e.slot)) begin(false);
       else if (slots.tryTake()) begin(true);
       else return;
     }
@@ -92,7 +115,6 @@ export async function* walkSlices(
         continue;
       }
       queue.shift();
-      if (head.slot) slots.give();
       const { a, b } = head.query;
       const slice = toSlice(a, b, outcome.pages);
       sliceMs = nextSliceMs(b - a + 1, slice.count, end - next + 1);
@@ -103,8 +125,16 @@ export async function* walkSlices(
     }
   } finally {
     // Stopped early (an error, a signal): the slices started ahead are not needed.
+    closed = true;
     for (const entry of queue) drop(entry);
   }
+}
+
+interface Entry {
+  query: SliceQuery;
+  /** Holds one of the shared slots (until it finishes). */
+  slot: boolean;
+  done: boolean;
 }
 
 function toSlice(start: number, end: number, pages: EventPage[]): Slice {
