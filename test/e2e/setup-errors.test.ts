@@ -5,12 +5,8 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import { after, describe, it } from "node:test";
-import { logLines, runCli } from "../helpers/cli.js";
-import { TOKEN } from "../helpers/sim.js";
-import { tempDir } from "../helpers/tmp.js";
-import { assertOneLineError } from "./support.js";
+import { assertOneLineError, fetch, logLines, statePath, tempDir, TOKEN } from "../helpers/kit.js";
 
 /** A web server that is not an orchestrator: 404 for every path, as a wrong host would answer. */
 async function notAnOrchestrator(): Promise<string> {
@@ -25,9 +21,9 @@ async function notAnOrchestrator(): Promise<string> {
 /** A data dir in which fetch has worked against `vco` before (what a successful run leaves). */
 function workedBefore(vco: string): string {
   const dir = tempDir();
-  fs.mkdirSync(path.join(dir, ".state"), { recursive: true, mode: 0o700 });
+  fs.mkdirSync(statePath(dir), { recursive: true, mode: 0o700 });
   fs.writeFileSync(
-    path.join(dir, ".state", "orchestrator.json"),
+    statePath(dir, "orchestrator.json"),
     JSON.stringify({ version: 1, vco, workedAt: "2026-01-01T00:00:00.000Z", clock: null }),
   );
   return dir;
@@ -59,7 +55,7 @@ describe("setup errors fail fast; outages of a working setup are ridden out", ()
     it(`${c.what}, on a setup that never worked: exit 78 in seconds, one line`, async () => {
       const vco = await c.vco();
       const t0 = Date.now();
-      const r = await runCli(["fetch"], env(vco, tempDir()));
+      const r = await fetch(env(vco, tempDir()));
       const took = Date.now() - t0;
       assert.equal(r.code, 78, r.stderr);
       assertOneLineError(r, c.message);
@@ -70,7 +66,7 @@ describe("setup errors fail fast; outages of a working setup are ridden out", ()
 
     it(`${c.what}, on a setup that has worked before: retried, then exit 75`, async () => {
       const vco = await c.vco();
-      const r = await runCli(["fetch"], env(vco, workedBefore(vco)));
+      const r = await fetch(env(vco, workedBefore(vco)));
       assert.equal(r.code, 75, r.stderr);
       assertOneLineError(r, /gave up .* the next run resumes/);
       assert.ok(logLines(r.stdout).filter((l) => l.event === "retrying").length >= 2, r.stdout);
