@@ -7,12 +7,18 @@ import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { Writable } from "node:stream";
 import { after } from "node:test";
+import type { Credentials } from "../../src/config.js";
+import { createLogger, type Logger } from "../../src/logger.js";
 import type { EventStore } from "../../src/simulator/event-store.js";
 import type { Fault } from "../../src/simulator/faults.js";
 import { Simulator, type SimulatorOptions } from "../../src/simulator/server.js";
+import { VcoClient } from "../../src/vco/client.js";
+import { createHttp } from "../../src/vco/http.js";
 import { collect, runCli, startCli, type CliResult } from "./cli.js";
-import { customerSim, envFor, PASSWORD, USER, type SimCredentials } from "./sim.js";
+import { FakeClock } from "./fake-clock.js";
+import { customerSim, envFor, PASSWORD, TOKEN, USER, type SimCredentials } from "./sim.js";
 import { keyOf, readLines, tempDir } from "./tmp.js";
 
 export * from "./cli.js";
@@ -75,6 +81,22 @@ export async function startSimWith(setup: SimSetup = {}): Promise<Simulator> {
   return sim;
 }
 
+/**
+ * startSimWith on a FakeClock (at `start`, or the FakeClock's default): the simulator's now is the
+ * clock's, and a client on that clock waits out its retries at once.
+ */
+export async function startSimOnFakeClock(
+  setup: SimSetup = {},
+  start?: number,
+): Promise<{ clock: FakeClock; sim: Simulator; store: EventStore }> {
+  const clock = new FakeClock(start);
+  const sim = await startSimWith({
+    ...setup,
+    options: { ...setup.options, now: () => clock.now() },
+  });
+  return { clock, sim, store: sim.enterprises.get(1)!.store };
+}
+
 export const OPERATOR_TOKEN = "op-token";
 export const PARTNER_TOKEN = "partner-token";
 /** The partner PARTNER_TOKEN speaks for. */
@@ -107,6 +129,36 @@ export async function startOperatorSim(
   await sim.start();
   after(() => sim.stop());
   return sim;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Talking to a simulator in-process
+
+/** A logger that writes nowhere. */
+export const silentLogger = (): Logger =>
+  createLogger("silent", new Writable({ write: (_c, _e, cb) => cb() }));
+
+export interface TestClientOptions {
+  /** Default: TOKEN of sim.ts. */
+  credentials?: Credentials;
+  retryBudgetMs: number;
+  timeoutMs: number;
+  maxInFlight?: number;
+  logger?: Logger;
+  random?: () => number;
+}
+
+/** A VcoClient for `sim` on `clock` (a FakeClock, so its waits cost nothing). */
+export function clientFor(sim: Simulator, clock: FakeClock, o: TestClientOptions): VcoClient {
+  return new VcoClient({
+    http: createHttp({ baseUrl: sim.baseUrl, timeoutMs: o.timeoutMs }),
+    credentials: o.credentials ?? { kind: "token", token: TOKEN },
+    clock,
+    logger: o.logger ?? silentLogger(),
+    maxInFlight: o.maxInFlight ?? 3,
+    retryBudgetMs: o.retryBudgetMs,
+    ...(o.random ? { random: o.random } : {}),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
