@@ -64,11 +64,3 @@ export function readWords(file: string): string[][] {
     .filter(Boolean)
     .map((l) => l.split(" "));
 }
-
-export async function until(what: string, ok: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
