@@ -4,7 +4,6 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import {
   assertOneLineError,
-  cliEnv,
   eventsFile,
   fetch,
   HOUR,
@@ -207,6 +206,10 @@ describe("bad input: a clear one-line error, the right exit code, nothing writte
     const r = await runCli(["fetch", "--since", "2h"], { VCO_TOKEN: TOKEN }, cwd);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(readLines(eventsFile(dir)).length, 10);
-    assert.ok(cliEnv({}).VCO_TOKEN === undefined);
+    // Without it in the environment, the .env's token is the one sent: the success above was the
+    // environment winning, not the .env's token going unread.
+    const fromDotEnv = await runCli(["fetch"], {}, cwd);
+    assert.equal(fromDotEnv.code, 77, fromDotEnv.stderr);
+    assertOneLineError(fromDotEnv, /API token.*invalid or expired/i);
   });
 });
