@@ -15,7 +15,9 @@ import type { EventStore } from "../../src/simulator/event-store.js";
 import type { Fault } from "../../src/simulator/faults.js";
 import { Simulator, type SimulatorOptions } from "../../src/simulator/server.js";
 import { VcoClient } from "../../src/vco/client.js";
+import { PAGE_LIMIT } from "../../src/vco/events.js";
 import { createHttp } from "../../src/vco/http.js";
+import { backoffDelay } from "../../src/vco/retry.js";
 import { collect, runCli, startCli, type CliResult } from "./cli.js";
 import { FakeClock } from "./fake-clock.js";
 import { customerSim, envFor, PASSWORD, TOKEN, USER, type SimCredentials } from "./sim.js";
@@ -360,3 +362,29 @@ export function assertOneLineError(r: { stdout: string; stderr: string }, patter
     assert.doesNotMatch(text, /\n\s+at |\\n\s+at /, `no stack trace: ${text.slice(0, 2000)}`);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Time bounds derived from the settings a test gives, not from how fast this machine is
+
+/**
+ * The least time a call that keeps failing takes to give up under a retry budget: the backoff
+ * steps of src/vco/retry.ts that fit the budget even at their longest jitter are always waited,
+ * each at least at its shortest.
+ */
+export function leastTimeToGiveUp(budgetMs: number): number {
+  let longest = 0;
+  let least = 0;
+  for (let n = 1; longest + backoffDelay(n, () => 1) <= budgetMs; n++) {
+    longest += backoffDelay(n, () => 1);
+    least += backoffDelay(n, () => 0);
+  }
+  return least;
+}
+
+/**
+ * The least time it takes to page through `events` events of one enterprise when each events
+ * request takes `msPerPage`: pages of one enterprise come one after another, and a page holds at
+ * most PAGE_LIMIT events.
+ */
+export const leastTimeToPage = (events: number, msPerPage: number): number =>
+  Math.ceil(events / PAGE_LIMIT) * msPerPage;
