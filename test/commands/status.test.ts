@@ -3,8 +3,7 @@ import { describe, it } from "node:test";
 import { statusCommand } from "../../src/commands/status.js";
 import { StaleError } from "../../src/errors.js";
 import { ensureStateDir, saveState, type EnterpriseState } from "../../src/store/state.js";
-import { runCli } from "../helpers/cli.js";
-import { tempDir } from "../helpers/tmp.js";
+import { runCli, tempDir } from "../helpers/kit.js";
 
 const now = Date.parse("2024-05-01T12:00:00Z");
 const state = (id: number, lastSuccessAt: string | null, error?: string): EnterpriseState => ({

@@ -3,48 +3,45 @@
 // state; what was committed before stays. Unknown extra fields pass through untouched.
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import path from "node:path";
 import { describe, it } from "node:test";
-import { Simulator } from "../../src/simulator/server.js";
-import { runCli } from "../helpers/cli.js";
-import { envFor, startSim } from "../helpers/sim.js";
-import { tempDir } from "../helpers/tmp.js";
 import {
   assertExactSet,
   assertOneLineError,
-  EVENTS,
+  envFor,
   eventsUpTo,
+  fetch,
   HOUR,
+  OPERATOR_TOKEN,
+  PARTNER_TOKEN,
   readState,
-} from "./support.js";
-
-const fileOf = (dir: string) => path.join(dir, "ACME_Corp", "events.json");
-const stateFile = (dir: string) => path.join(dir, ".state", "enterprise-1.json");
+  simFixture,
+  startOperatorSim,
+  statePath,
+  tempDir,
+  writtenFolders,
+} from "../helpers/kit.js";
 
 describe("bad replies: one clear line, exit 76, nothing half-written", () => {
   it("valid JSON of the wrong shape mid-backfill: the slices before it stay committed", async () => {
-    const sim = await startSim();
-    const store = sim.enterprises.get(1)!.store;
-    store.addSpread(40_000, Date.now() - 6 * HOUR, Date.now() - 1000);
-    sim.faultMethods = [EVENTS];
-    // Let the probe and the first slices through, then answer {"data":"nope"} to every events
-    // request: slices walked side by side must not lose the bad reply in one that was dropped.
-    sim.script = Array<null>(12).fill(null);
+    const { sim, store, dir, env, file } = await simFixture({
+      events: { count: 40_000, oldest: 6 * HOUR },
+      // Let the probe and the first slices through, then answer {"data":"nope"} to every events
+      // request: slices walked side by side must not lose the bad reply in one that was dropped.
+      script: Array<null>(12).fill(null),
+    });
     sim.faults.wrongShape = 1;
-    const dir = tempDir();
-    const env = envFor(sim, dir);
-    const r = await runCli(["fetch", "--since", "7h"], env);
+    const r = await fetch(env, "--since", "7h");
     assert.equal(r.code, 76, r.stderr);
     assertOneLineError(r, /unexpected reply from event\/getEnterpriseEvents: .*metaData/);
     const state = readState(dir)!;
     assert.ok(state.cursor !== null, "the first slice was committed");
-    assertExactSet([fileOf(dir)], eventsUpTo(store.all(), state.cursor));
+    assertExactSet([file], eventsUpTo(store.all(), state.cursor));
     assert.match(state.lastError?.message ?? "", /unexpected reply/);
 
     sim.faults.wrongShape = 0;
-    const again = await runCli(["fetch"], env);
+    const again = await fetch(env);
     assert.equal(again.code, 0, again.stderr);
-    assertExactSet([fileOf(dir)], store.all());
+    assertExactSet([file], store.all());
   });
 
   for (const [what, broken, message] of [
@@ -60,76 +57,61 @@ describe("bad replies: one clear line, exit 76, nothing half-written", () => {
     ],
   ] as const) {
     it(`${what}: nothing of its window is written and the cursor stays`, async () => {
-      const sim = await startSim();
-      const store = sim.enterprises.get(1)!.store;
-      store.addSpread(500, Date.now() - HOUR, Date.now() - 60_000);
-      const dir = tempDir();
-      const env = envFor(sim, dir);
-      assert.equal((await runCli(["fetch", "--since", "2h"], env)).code, 0);
+      const { store, dir, env, file } = await simFixture({
+        events: { count: 500, oldest: HOUR, newest: 60_000 },
+      });
+      assert.equal((await fetch(env, "--since", "2h")).code, 0);
       const stateBefore = readState(dir)!;
-      const fileBefore = fs.readFileSync(fileOf(dir));
+      const fileBefore = fs.readFileSync(file);
 
       store.add(Date.now() - 2000); // a good event in the same window is not written either
       const bad = { ...store.factory.make(Date.now() - 1000), surprise: true };
       broken(bad);
       store.add(Date.now() - 1000, { raw: bad });
-      const r = await runCli(["fetch"], env);
+      const r = await fetch(env);
       assert.equal(r.code, 76, r.stderr);
       assertOneLineError(r, message);
-      assert.ok(fs.readFileSync(fileOf(dir)).equals(fileBefore), "events.json untouched");
+      assert.ok(fs.readFileSync(file).equals(fileBefore), "events.json untouched");
       const after = readState(dir)!;
       assert.equal(after.cursor, stateBefore.cursor, "cursor unmoved");
       assert.deepEqual(after.seen, stateBefore.seen, "dedupe window unchanged");
       assert.deepEqual(after.file, stateBefore.file, "file mark unchanged");
-      assert.doesNotThrow(() => JSON.parse(fs.readFileSync(stateFile(dir), "utf8")));
+      assert.doesNotThrow(() =>
+        JSON.parse(fs.readFileSync(statePath(dir, "enterprise-1.json"), "utf8")),
+      );
     });
   }
 
-  for (const principal of ["operator", "partner"] as const) {
+  for (const [principal, token] of [
+    ["operator", OPERATOR_TOKEN],
+    ["partner", PARTNER_TOKEN],
+  ] as const) {
     it(`an empty enterprise list (${principal}): exit 76 saying the account sees none`, async () => {
-      const sim = new Simulator();
-      sim.addToken(
-        "t",
-        principal === "operator" ? { type: "operator" } : { type: "partner", proxyId: 9 },
-      );
-      await sim.start();
-      try {
-        const dir = tempDir();
-        const r = await runCli(["fetch"], {
-          VCO_HOSTNAME: sim.baseUrl,
-          VCO_TOKEN: "t",
-          VCO_DATA_DIR: dir,
-        });
-        assert.equal(r.code, 76, r.stderr);
-        assertOneLineError(r, new RegExp(`the ${principal} account sees no enterprises`));
-        const written = fs.readdirSync(dir).filter((n) => n !== ".state");
-        assert.deepEqual(written, [], "no event folders");
-      } finally {
-        await sim.stop();
-      }
+      const sim = await startOperatorSim([]);
+      const dir = tempDir();
+      const r = await fetch(envFor(sim, dir, { VCO_TOKEN: token }));
+      assert.equal(r.code, 76, r.stderr);
+      assertOneLineError(r, new RegExp(`the ${principal} account sees no enterprises`));
+      assert.deepEqual(writtenFolders(dir), [], "no event folders");
     });
   }
 
   it("the wrong shape for the enterprise itself: one line, no stack trace, nothing written", async () => {
-    const sim = await startSim();
-    sim.faultMethods = ["enterprise/getEnterprise"];
-    sim.script = ["wrongShape"];
-    const dir = tempDir();
-    const r = await runCli(["fetch"], envFor(sim, dir));
+    const { dir, env } = await simFixture({
+      script: ["wrongShape"],
+      faultMethods: ["enterprise/getEnterprise"],
+    });
+    const r = await fetch(env);
     assert.equal(r.code, 76, r.stderr);
     assertOneLineError(r, /unexpected reply from enterprise\/getEnterprise/);
-    assert.deepEqual(
-      fs.readdirSync(dir).filter((n) => n !== ".state"),
-      [],
-    );
+    assert.deepEqual(writtenFolders(dir), []);
   });
 });
 
 describe("events pass through untouched", () => {
   it("unknown extra fields, nested values, unicode and escapes: each line is the event as sent", async () => {
     for (const shape of ["classic", "6.2"] as const) {
-      const sim = await startSim({ shape });
-      const store = sim.enterprises.get(1)!.store;
+      const { store, env, file } = await simFixture({ options: { shape } });
       const t0 = Date.now() - 30 * 60_000;
       for (let i = 0; i < 50; i++) {
         const base = store.factory.make(t0 + i * 1000);
@@ -149,11 +131,10 @@ describe("events pass through untouched", () => {
           },
         });
       }
-      const dir = tempDir();
-      const r = await runCli(["fetch", "--since", "1h"], envFor(sim, dir));
+      const r = await fetch(env, "--since", "1h");
       assert.equal(r.code, 0, r.stderr);
       const expected = store.all();
-      const lines = fs.readFileSync(fileOf(dir), "utf8").split("\n").filter(Boolean);
+      const lines = fs.readFileSync(file, "utf8").split("\n").filter(Boolean);
       assert.equal(lines.length, expected.length);
       const byKey = new Map(expected.map((e) => [String(e.id ?? e.logicalId), JSON.stringify(e)]));
       for (const line of lines) {
@@ -164,8 +145,7 @@ describe("events pass through untouched", () => {
   });
 
   it("an event the VCO prints over several lines is written on one line; the others as sent", async () => {
-    const sim = await startSim();
-    const store = sim.enterprises.get(1)!.store;
+    const { store, env, file } = await simFixture();
     const t0 = Date.now() - 30 * 60_000;
     const pretty = new Set<string>();
     for (let i = 0; i < 40; i++) {
@@ -179,10 +159,9 @@ describe("events pass through untouched", () => {
     // other events of such a page keep their own bytes is checked in test/vco/event-scan.test.ts.
     const served = new Map<string, string>();
     for (const e of store.all()) served.set(String(e.id), JSON.stringify(e));
-    const dir = tempDir();
-    const r = await runCli(["fetch", "--since", "1h"], envFor(sim, dir));
+    const r = await fetch(env, "--since", "1h");
     assert.equal(r.code, 0, r.stderr);
-    const lines = fs.readFileSync(fileOf(dir), "utf8").split("\n").filter(Boolean);
+    const lines = fs.readFileSync(file, "utf8").split("\n").filter(Boolean);
     assert.equal(lines.length, 40);
     for (const line of lines) {
       const id = String((JSON.parse(line) as { id: unknown }).id);

@@ -10,11 +10,9 @@ import { STEPS } from "../../src/check/report.js";
 import type { Simulator, SimulatorOptions } from "../../src/simulator/server.js";
 import { acquireLock } from "../../src/store/lock.js";
 import { ensureStateDir, saveState } from "../../src/store/state.js";
-import { runCli, type CliResult } from "../helpers/cli.js";
 import { ConnectProxy } from "../helpers/connect-proxy.js";
+import { runCli, simWith, tempDir, type CliResult } from "../helpers/kit.js";
 import { makePki, skipWithoutOpenssl as skip, type Pki } from "../helpers/pki.js";
-import { customerSim } from "../helpers/sim.js";
-import { tempDir } from "../helpers/tmp.js";
 
 const canary = (what: string) => `canary-${what}-${randomBytes(12).toString("hex")}`;
 const TOKEN = canary("token");
@@ -71,10 +69,9 @@ function expectLine(c: Checked, step: string, mark: string, pattern?: RegExp): s
  * before() hook as soon as that hook ends.
  */
 async function sim(options: SimulatorOptions = {}): Promise<Simulator> {
-  const s = customerSim(options, "ACME Corp", {
-    token: TOKEN,
-    username: "siem@acme.example",
-    password: PASSWORD,
+  const s = simWith({
+    options,
+    credentials: { token: TOKEN, username: "siem@acme.example", password: PASSWORD },
   });
   await s.start();
   return s;

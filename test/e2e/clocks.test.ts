@@ -2,12 +2,17 @@
 // or 6 hours behind, runs one after another write every event exactly once. Before, a VCO behind
 // us got cursors in its future and the runs after the first wrote nothing.
 import assert from "node:assert/strict";
-import path from "node:path";
 import { describe, it } from "node:test";
-import { logLines, runCli } from "../helpers/cli.js";
-import { envFor, startSim } from "../helpers/sim.js";
-import { tempDir } from "../helpers/tmp.js";
-import { assertExactSet, HOUR, MINUTE, readState } from "./support.js";
+import {
+  assertExactSet,
+  fetch,
+  HOUR,
+  logLines,
+  MINUTE,
+  readState,
+  runCli,
+  simFixture,
+} from "../helpers/kit.js";
 
 const CASES = [
   { label: "40 minutes behind ours", offsetMs: -40 * MINUTE, text: /40m behind/ },
@@ -18,14 +23,12 @@ const CASES = [
 describe("an orchestrator whose clock is not ours", () => {
   for (const c of CASES) {
     it(`VCO clock ${c.label}: every event exactly once across runs, and a warning`, async () => {
-      const sim = await startSim({ clockOffsetMs: c.offsetMs });
-      const store = sim.enterprises.get(1)!.store;
-      store.addSpread(400, sim.now() - 20 * HOUR, sim.now() - 2_000);
-      const dir = tempDir();
-      const env = envFor(sim, dir);
-      const file = path.join(dir, "ACME_Corp", "events.json");
+      const { sim, store, dir, env, file } = await simFixture({
+        options: { clockOffsetMs: c.offsetMs },
+        events: { count: 400, oldest: 20 * HOUR, newest: 2_000 },
+      });
 
-      const first = await runCli(["fetch"], env);
+      const first = await fetch(env);
       assert.equal(first.code, 0, first.stderr);
       const warning = logLines(first.stdout).find((l) => l.event === "clock-offset");
       assert.ok(warning, `a clock warning in: ${first.stdout}`);
@@ -37,7 +40,7 @@ describe("an orchestrator whose clock is not ours", () => {
       for (let run = 0; run < 2; run++) {
         store.addSpread(50, sim.now() - 10 * MINUTE, sim.now() - 1_000);
         store.add(sim.now() - 1_000);
-        const r = await runCli(["fetch"], env);
+        const r = await fetch(env);
         assert.equal(r.code, 0, r.stderr);
       }
       assertExactSet([file], store.all());
@@ -56,9 +59,8 @@ describe("an orchestrator whose clock is not ours", () => {
   }
 
   it("a clock that agrees with ours gets no warning", async () => {
-    const sim = await startSim();
-    sim.enterprises.get(1)!.store.addSpread(10, Date.now() - HOUR, Date.now() - 1_000);
-    const r = await runCli(["fetch"], envFor(sim, tempDir()));
+    const { env } = await simFixture({ events: { count: 10, oldest: HOUR } });
+    const r = await fetch(env);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(
       logLines(r.stdout).filter((l) => l.level === "warn"),

@@ -3,13 +3,20 @@
 // event exactly once, with no partial or corrupted line.
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import path from "node:path";
 import { describe, it } from "node:test";
 import { seededRandom } from "../../src/simulator/faults.js";
-import { collect, runCli, startCli } from "../helpers/cli.js";
-import { envFor, startSim } from "../helpers/sim.js";
-import { tempDir } from "../helpers/tmp.js";
-import { assertExactSet, HOUR, killHard, MINUTE, readState, sizeOf } from "./support.js";
+import {
+  assertExactSet,
+  fetch,
+  HOUR,
+  killHard,
+  MINUTE,
+  readState,
+  simFixture,
+  sizeOf,
+  spawnCli,
+  statePath,
+} from "../helpers/kit.js";
 
 const BACKFILL = 200_000;
 const BURST = 10_000;
@@ -21,12 +28,9 @@ describe("crash safety", () => {
   it(`kill -9 at random instants (>= ${MIN_KILLS} times) over ${BACKFILL + BURST * BURSTS} events arriving in bursts`, async () => {
     const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
     const random = seededRandom(seed);
-    const sim = await startSim();
-    const store = sim.enterprises.get(1)!.store;
-    store.addSpread(BACKFILL, Date.now() - 20 * HOUR, Date.now() - 1000);
-    const dir = tempDir();
-    const env = envFor(sim, dir);
-    const file = path.join(dir, "ACME_Corp", "events.json");
+    const { store, dir, env, file } = await simFixture({
+      events: { count: BACKFILL, oldest: 20 * HOUR },
+    });
 
     let kills = 0;
     let killsMidWork = 0;
@@ -56,8 +60,7 @@ describe("crash safety", () => {
       const delay = 100 + random() * lastRunMs;
       const before = progress();
       const t0 = Date.now();
-      const child = startCli(["fetch", "--since", "24h"], env);
-      const done = collect(child);
+      const { child, done } = spawnCli(["fetch", "--since", "24h"], env);
       const alive = () => child.exitCode === null && child.signalCode === null;
       if (kill && targeted) {
         // Aimed at the narrow window between an append (and its fsync) and the state commit.
@@ -103,7 +106,7 @@ describe("crash safety", () => {
     );
     assert.equal(bursts, BURSTS, context);
 
-    const final = await runCli(["fetch"], env);
+    const final = await fetch(env);
     assert.equal(final.code, 0, `${final.stderr}\n${context}`);
     const all = store.all();
     assert.equal(all.length, BACKFILL + BURST * BURSTS);
@@ -113,7 +116,7 @@ describe("crash safety", () => {
       (err as Error).message += `\n${context}`;
       throw err;
     }
-    const leftovers = fs.readdirSync(path.join(dir, ".state")).filter((n) => n.startsWith("lock"));
+    const leftovers = fs.readdirSync(statePath(dir)).filter((n) => n.startsWith("lock"));
     assert.deepEqual(leftovers, [], "no lock left behind by the final run");
     process.stdout.write(
       `# ${kills} kills (${killsMidWork} after progress, ${uncommittedTails} with an ` +

@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { it } from "node:test";
-import { runCli } from "../helpers/cli.js";
-import { tempDir } from "../helpers/tmp.js";
+import { runCli, tempDir } from "../helpers/kit.js";
 
 const lines = (file: string) => fs.readFileSync(file, "utf8").split("\n").filter(Boolean);
 

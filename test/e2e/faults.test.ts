@@ -2,23 +2,31 @@
 // resets, replies cut off halfway, servers that never answer, expired sessions; and a bounded
 // give-up (exit 75) that keeps what was committed for the next run.
 import assert from "node:assert/strict";
-import path from "node:path";
 import { describe, it } from "node:test";
-import { Simulator } from "../../src/simulator/server.js";
-import { logLines, runCli } from "../helpers/cli.js";
-import { envFor, PASSWORD, startSim, TOKEN, USER } from "../helpers/sim.js";
-import { keyOf, readLines, tempDir } from "../helpers/tmp.js";
+import { DEFAULTS } from "../../src/config.js";
+import type { Simulator } from "../../src/simulator/server.js";
+import { parseDuration } from "../../src/time.js";
+import { RATE_LIMIT_PENALTY_MS } from "../../src/vco/retry.js";
 import {
   assertExactSet,
   EVENTS,
+  eventsFile,
   eventsUpTo,
+  fetch,
   HOUR,
+  keyOf,
+  logLines,
+  operatorEnv,
+  passwordEnv,
+  readLines,
   readState,
   requestsOf,
   type SavedState,
-} from "./support.js";
-
-const fileOf = (dir: string, folder = "ACME_Corp") => path.join(dir, folder, "events.json");
+  simFixture,
+  startOperatorSim,
+  tempDir,
+  TOKEN,
+} from "../helpers/kit.js";
 
 /** Reasons of the client's "retrying" warnings. */
 const retryReasons = (stdout: string) =>
@@ -34,78 +42,82 @@ function gapAfterFault(sim: Simulator): number {
   return reqs[i + 1]!.at - reqs[i]!.at;
 }
 
+/** Slack for a wait measured between two instants: timers and clocks tick in whole ms. */
+const TICK_MS = 100;
+
 describe("faults are ridden through within one run", () => {
   it("HTTP 429 without Retry-After: waits the documented 5 s, then carries on", async () => {
-    const sim = await startSim();
-    const store = sim.enterprises.get(1)!.store;
-    store.addSpread(3000, Date.now() - HOUR, Date.now() - 1000);
-    sim.faultMethods = [EVENTS];
-    sim.script = ["rateLimited"];
-    const dir = tempDir();
-    const r = await runCli(["fetch", "--since", "2h"], envFor(sim, dir));
+    const { sim, store, env, file } = await simFixture({
+      events: { count: 3000, oldest: HOUR },
+      script: ["rateLimited"],
+    });
+    const r = await fetch(env, "--since", "2h");
     assert.equal(r.code, 0, r.stderr);
-    assertExactSet([fileOf(dir)], store.all());
+    assertExactSet([file], store.all());
     assert.equal(sim.log.filter((l) => l.status === 429).length, 1);
     const gap = gapAfterFault(sim);
-    assert.ok(gap >= 4_900 && gap < 8_000, `waited ${gap} ms after a bare 429`);
+    // The penalty once: not less, and short of a second penalty.
+    assert.ok(
+      gap >= RATE_LIMIT_PENALTY_MS - TICK_MS && gap < 2 * RATE_LIMIT_PENALTY_MS,
+      `waited ${gap} ms after a bare 429`,
+    );
     assert.deepEqual(retryReasons(r.stdout), ["HTTP 429 rate limited"]);
   });
 
   it("HTTP 429 with Retry-After: honours the header instead of the default", async () => {
-    const sim = await startSim({ retryAfterHeader: true, rateLimit: { penaltyMs: 2_000 } });
-    const store = sim.enterprises.get(1)!.store;
-    store.addSpread(3000, Date.now() - HOUR, Date.now() - 1000);
-    sim.faultMethods = [EVENTS];
-    sim.script = ["rateLimited"];
-    const dir = tempDir();
-    const r = await runCli(["fetch", "--since", "2h"], envFor(sim, dir));
+    const penaltyMs = 2_000;
+    const { sim, store, env, file } = await simFixture({
+      options: { retryAfterHeader: true, rateLimit: { penaltyMs } },
+      events: { count: 3000, oldest: HOUR },
+      script: ["rateLimited"],
+    });
+    const r = await fetch(env, "--since", "2h");
     assert.equal(r.code, 0, r.stderr);
-    assertExactSet([fileOf(dir)], store.all());
+    assertExactSet([file], store.all());
     const gap = gapAfterFault(sim);
-    assert.ok(gap >= 1_900 && gap < 4_500, `waited ${gap} ms after "Retry-After: 2"`);
+    // The header's 2 s: not less, and short of the 5 s default it must not fall back to.
+    assert.ok(
+      gap >= penaltyMs - TICK_MS && gap < RATE_LIMIT_PENALTY_MS,
+      `waited ${gap} ms after "Retry-After: 2"`,
+    );
   });
 
   it("keeps at most a handful of requests in flight per VCO, across all enterprises", async () => {
     // The VCO allows 3 concurrent requests per client and answers 429 beyond that; each call
     // takes 25 ms. Six enterprises, four of them at a time, must never trip the limit.
-    const sim = new Simulator({ latencyMs: 25, rateLimit: { maxConcurrent: 3, penaltyMs: 5_000 } });
-    const now = Date.now();
-    for (let id = 1; id <= 6; id++) {
-      sim.addEnterprise(id, `E${id}`).store.addSpread(4000 + id, now - HOUR, now - 1000);
-    }
-    sim.addToken("operator-token", { type: "operator" });
-    await sim.start();
-    try {
-      const dir = tempDir();
-      const r = await runCli(["fetch", "--since", "2h"], {
-        VCO_HOSTNAME: sim.baseUrl,
-        VCO_TOKEN: "operator-token",
-        VCO_DATA_DIR: dir,
-        VCO_ENTERPRISE_CONCURRENCY: "6",
-      });
-      assert.equal(r.code, 0, r.stderr);
-      assert.equal(sim.log.filter((l) => l.status === 429).length, 0, "never rate limited");
-      assert.ok(sim.peakInFlight <= 3, `at most 3 in flight, saw ${sim.peakInFlight}`);
-      assert.ok(sim.peakInFlight >= 2, "enterprises were fetched side by side");
-      for (let id = 1; id <= 6; id++) {
-        assertExactSet([fileOf(dir, `E${id}`)], sim.enterprises.get(id)!.store.all());
-      }
-    } finally {
-      await sim.stop();
+    const enterprises = [1, 2, 3, 4, 5, 6].map((id) => ({
+      id,
+      name: `E${id}`,
+      events: { count: 4000 + id, oldest: HOUR },
+    }));
+    const sim = await startOperatorSim(enterprises, {
+      latencyMs: 25,
+      rateLimit: { maxConcurrent: 3, penaltyMs: 5_000 },
+    });
+    const dir = tempDir();
+    const r = await fetch(
+      operatorEnv(sim, dir, { VCO_ENTERPRISE_CONCURRENCY: "6" }),
+      "--since",
+      "2h",
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(sim.log.filter((l) => l.status === 429).length, 0, "never rate limited");
+    assert.ok(sim.peakInFlight <= 3, `at most 3 in flight, saw ${sim.peakInFlight}`);
+    assert.ok(sim.peakInFlight >= 2, "enterprises were fetched side by side");
+    for (const { id, name } of enterprises) {
+      assertExactSet([eventsFile(dir, name)], sim.enterprises.get(id)!.store.all());
     }
   });
 
   it("HTTP 500, 502 and 503 (HTML bodies from a proxy): retried with backoff", async () => {
-    const sim = await startSim();
-    const store = sim.enterprises.get(1)!.store;
-    store.addSpread(10_000, Date.now() - HOUR, Date.now() - 1000);
-    sim.faultMethods = [EVENTS];
-    // Each fault on a different call, so the backoff stays at its first step.
-    sim.script = ["serverError", null, "badGateway", null, "unavailable"];
-    const dir = tempDir();
-    const r = await runCli(["fetch", "--since", "2h"], envFor(sim, dir));
+    const { sim, store, env, file } = await simFixture({
+      events: { count: 10_000, oldest: HOUR },
+      // Each fault on a different call, so the backoff stays at its first step.
+      script: ["serverError", null, "badGateway", null, "unavailable"],
+    });
+    const r = await fetch(env, "--since", "2h");
     assert.equal(r.code, 0, r.stderr);
-    assertExactSet([fileOf(dir)], store.all());
+    assertExactSet([file], store.all());
     const reasons = retryReasons(r.stdout);
     assert.equal(reasons.length, 3, reasons.join("; "));
     assert.match(reasons[0]!, /HTTP 500/);
@@ -118,40 +130,43 @@ describe("faults are ridden through within one run", () => {
   });
 
   it("connection resets, replies cut off halfway, and a server that never answers", async () => {
-    const sim = await startSim();
-    const store = sim.enterprises.get(1)!.store;
-    store.addSpread(10_000, Date.now() - HOUR, Date.now() - 1000);
-    sim.faultMethods = [EVENTS];
-    sim.script = ["reset", null, "truncate", null, "hang"];
-    const dir = tempDir();
-    const started = Date.now();
-    const r = await runCli(
-      ["fetch", "--since", "2h"],
-      envFor(sim, dir, { VCO_REQUEST_TIMEOUT: "1s" }),
-    );
+    const requestTimeout = "1s";
+    const { sim, store, env, file } = await simFixture({
+      events: { count: 10_000, oldest: HOUR },
+      script: ["reset", null, "truncate", null, "hang"],
+      env: { VCO_REQUEST_TIMEOUT: requestTimeout },
+    });
+    const r = await fetch(env, "--since", "2h");
     assert.equal(r.code, 0, r.stderr);
-    assertExactSet([fileOf(dir)], store.all());
+    assertExactSet([file], store.all());
     const reasons = retryReasons(r.stdout);
     assert.equal(reasons.length, 3, reasons.join("; "));
     assert.match(reasons[2]!, /no reply in time/);
-    assert.ok(Date.now() - started < 15_000, "the hung request was timed out, not waited on");
+    // The hung request was given up after VCO_REQUEST_TIMEOUT (its "retrying" line came that long
+    // after the simulator got it), long before the default timeout would have ended it.
+    const hungAt = sim.log.find((l) => l.fault === "hang")!.at;
+    const retry = logLines(r.stdout).find((l) => /no reply in time/.test(String(l.reason)))!;
+    const waited = Date.parse(String(retry.time)) - hungAt;
+    const timeoutMs = parseDuration(requestTimeout)!;
+    assert.ok(
+      waited >= timeoutMs - TICK_MS && waited < parseDuration(DEFAULTS.requestTimeout)!,
+      `the hung request was timed out, not waited on (after ${waited} ms)`,
+    );
   });
 });
 
 describe("sessions and credentials that stop working mid-run", () => {
   it("an expired session (HTTP 200 tokenError) mid-run: logs in again and carries on", async () => {
-    const sim = await startSim();
-    const store = sim.enterprises.get(1)!.store;
-    store.addSpread(30_000, Date.now() - 6 * HOUR, Date.now() - 1000);
+    const { sim, store, dir, file } = await simFixture({
+      events: { count: 30_000, oldest: 6 * HOUR },
+    });
     let events = 0;
     sim.onRequest = (method) => {
       if (method === EVENTS && ++events === 4) sim.expireSessions();
     };
-    const dir = tempDir();
-    const env = { VCO_HOSTNAME: sim.baseUrl, VCO_USERNAME: USER, VCO_PASSWORD: PASSWORD };
-    const r = await runCli(["fetch", "--since", "7h"], { ...env, VCO_DATA_DIR: dir });
+    const r = await fetch(passwordEnv(sim, dir), "--since", "7h");
     assert.equal(r.code, 0, r.stderr);
-    assertExactSet([fileOf(dir)], store.all());
+    assertExactSet([file], store.all());
     assert.equal(sim.count("login/enterpriseLogin"), 2, "logged in again once");
     assert.ok(
       logLines(r.stdout).some((l) => l.event === "session-expired"),
@@ -160,70 +175,69 @@ describe("sessions and credentials that stop working mid-run", () => {
   });
 
   it("a token that stops working mid-run: exit 77 saying so; committed slices stay", async () => {
-    const sim = await startSim();
-    const store = sim.enterprises.get(1)!.store;
-    store.addSpread(40_000, Date.now() - 6 * HOUR, Date.now() - 1000);
+    const { sim, store, dir, env, file } = await simFixture({
+      events: { count: 40_000, oldest: 6 * HOUR },
+    });
     let events = 0;
     sim.onRequest = (method) => {
       if (method === EVENTS && ++events === 14) sim.tokens.delete(TOKEN);
     };
-    const dir = tempDir();
-    const r = await runCli(["fetch", "--since", "7h"], envFor(sim, dir));
+    const r = await fetch(env, "--since", "7h");
     assert.equal(r.code, 77, r.stderr);
     assert.match(r.stderr, /API token \(invalid or expired\)/);
     assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
     const state = readState(dir)!;
-    assertCommitted(dir, state, store.all());
+    assertCommitted(file, state, store.all());
 
     sim.addToken(TOKEN, { type: "customer", enterpriseId: 1 });
     sim.onRequest = undefined;
-    const again = await runCli(["fetch"], envFor(sim, dir));
+    const again = await fetch(env);
     assert.equal(again.code, 0, again.stderr);
-    assertExactSet([fileOf(dir)], store.all());
+    assertExactSet([file], store.all());
   });
 });
 
 /** The file holds exactly the events up to the committed cursor, and the cursor moved. */
 function assertCommitted(
-  dir: string,
+  file: string,
   state: SavedState,
   all: Array<Record<string, unknown>>,
 ): number {
   assert.ok(state.cursor !== null, "at least one slice was committed");
   const upTo = eventsUpTo(all, state.cursor);
   assert.ok(upTo.length > 0 && upTo.length < all.length, `${upTo.length} of ${all.length}`);
-  assertExactSet([fileOf(dir)], upTo);
+  assertExactSet([file], upTo);
   return upTo.length;
 }
 
 describe("giving up", () => {
   it("after a bounded time: exit 75, what was written stays committed, the next run resumes", async () => {
-    const sim = await startSim();
-    const store = sim.enterprises.get(1)!.store;
-    store.addSpread(50_000, Date.now() - 6 * HOUR, Date.now() - 1000);
+    const budget = "3s";
+    const { sim, store, dir, env, file } = await simFixture({
+      events: { count: 50_000, oldest: 6 * HOUR },
+      env: { VCO_RETRY_BUDGET: budget },
+    });
     let events = 0;
     sim.onRequest = (method) => {
       if (method === EVENTS && ++events === 14) sim.faults = { ...sim.faults, unavailable: 1 };
     };
     sim.faultMethods = [EVENTS];
-    const dir = tempDir();
-    const env = envFor(sim, dir, { VCO_RETRY_BUDGET: "3s" });
-    const started = Date.now();
-    const r = await runCli(["fetch", "--since", "7h"], env);
-    const took = Date.now() - started;
+    const r = await fetch(env, "--since", "7h");
     assert.equal(r.code, 75, r.stderr);
     assert.match(r.stderr, /gave up on event\/getEnterpriseEvents .*HTTP 503.*next run resumes/);
     assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
-    assert.ok(took < 15_000, `gave up within the budget (took ${took} ms)`);
-    const committed = assertCommitted(dir, readState(dir)!, store.all());
+    // The time the failing call took, as the run measured it (whole seconds): within the budget.
+    const spent = Number(/ after \d+ attempts in (\d+)s /.exec(r.stderr)?.[1]) * 1000;
+    assert.ok(spent <= parseDuration(budget)!, `gave up within the budget (${spent} ms)`);
+    const committed = assertCommitted(file, readState(dir)!, store.all());
 
     sim.faults = { ...sim.faults, unavailable: 0 };
     sim.onRequest = undefined;
-    const again = await runCli(["fetch"], env);
+    const again = await fetch(env);
     assert.equal(again.code, 0, again.stderr);
-    assertExactSet([fileOf(dir)], store.all());
+    assertExactSet([file], store.all());
     const summary = logLines(again.stdout).find((l) => typeof l.written === "number");
     assert.equal(summary?.written, store.all().length - committed, "resumed, did not restart");
-    assert.equal(readLines(fileOf(dir)).map(keyOf).length, 50_000);
+    assert.equal(readLines(file).map(keyOf).length, 50_000);
   });
 });

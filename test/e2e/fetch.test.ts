@@ -2,11 +2,22 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { cliEnv, logLines, runCli } from "../helpers/cli.js";
-import { envFor, PASSWORD, startSim, TOKEN, USER } from "../helpers/sim.js";
-import { keyOf, readLines, tempDir } from "../helpers/tmp.js";
-
-const HOUR = 3_600_000;
+import {
+  assertOneLineError,
+  eventsFile,
+  fetch,
+  HOUR,
+  keyOf,
+  logLines,
+  passwordEnv,
+  readLines,
+  runCli,
+  simFixture,
+  startSimWith,
+  tempDir,
+  TOKEN,
+  writtenFolders,
+} from "../helpers/kit.js";
 
 /** The file must hold exactly the simulator's events, each once, oldest first, unchanged. */
 function assertExactly(file: string, expected: Array<Record<string, unknown>>): void {
@@ -26,13 +37,12 @@ function assertExactly(file: string, expected: Array<Record<string, unknown>>): 
 
 describe("fetch end to end", () => {
   it("token login: every event of a 12,000-event, several-hour window, once and in order", async () => {
-    const sim = await startSim();
-    const now = Date.now();
-    sim.enterprises.get(1)!.store.addSpread(12_000, now - 5 * HOUR, now - 1000);
-    const dir = tempDir();
-    const r = await runCli(["fetch", "--since", "6h"], envFor(sim, dir));
+    const { sim, store, env, file } = await simFixture({
+      events: { count: 12_000, oldest: 5 * HOUR },
+    });
+    const r = await fetch(env, "--since", "6h");
     assert.equal(r.code, 0, r.stderr);
-    assertExactly(path.join(dir, "ACME_Corp", "events.json"), sim.enterprises.get(1)!.store.all());
+    assertExactly(file, store.all());
     const summary = logLines(r.stdout).find(
       (l) => l.enterpriseId === 1 && typeof l.written === "number",
     );
@@ -45,66 +55,53 @@ describe("fetch end to end", () => {
   });
 
   it("password login, then logout; the data lands the same", async () => {
-    const sim = await startSim({ loginSuccessStatus: 302 });
-    const now = Date.now();
-    sim.enterprises.get(1)!.store.addSpread(300, now - HOUR, now - 1000);
-    const dir = tempDir();
-    const env = {
-      VCO_HOSTNAME: sim.baseUrl,
-      VCO_USERNAME: USER,
-      VCO_PASSWORD: PASSWORD,
-      VCO_DATA_DIR: dir,
-    };
-    const r = await runCli(["fetch", "--since", "2h"], env);
+    const { sim, store, dir, file } = await simFixture({
+      options: { loginSuccessStatus: 302 },
+      events: { count: 300, oldest: HOUR },
+    });
+    const r = await fetch(passwordEnv(sim, dir), "--since", "2h");
     assert.equal(r.code, 0, r.stderr);
-    assertExactly(path.join(dir, "ACME_Corp", "events.json"), sim.enterprises.get(1)!.store.all());
+    assertExactly(file, store.all());
     assert.equal(sim.count("login/enterpriseLogin"), 1);
     assert.equal(sim.count("logout"), 1);
     assert.equal(sim.sessions.size, 0, "session ended");
   });
 
   it("5,000 events inside one second come through nextPageLink", async () => {
-    const sim = await startSim();
+    const { store, env, file } = await simFixture();
     const second = Math.floor((Date.now() - 60_000) / 1000) * 1000;
-    const store = sim.enterprises.get(1)!.store;
     for (let i = 0; i < 5000; i++) store.add(second);
-    const dir = tempDir();
-    const r = await runCli(["fetch", "--since", "1h"], envFor(sim, dir));
+    const r = await fetch(env, "--since", "1h");
     assert.equal(r.code, 0, r.stderr);
-    assertExactly(path.join(dir, "ACME_Corp", "events.json"), store.all());
+    assertExactly(file, store.all());
   });
 
   it("an older VCO without nextPageLink: 6,000 events by narrowing the interval", async () => {
-    const sim = await startSim({ legacyPaging: true });
-    const now = Date.now();
-    sim.enterprises.get(1)!.store.addSpread(6000, now - 3 * HOUR, now - 1000);
-    const dir = tempDir();
-    const r = await runCli(["fetch", "--since", "4h"], envFor(sim, dir));
+    const { store, env, file } = await simFixture({
+      options: { legacyPaging: true },
+      events: { count: 6000, oldest: 3 * HOUR },
+    });
+    const r = await fetch(env, "--since", "4h");
     assert.equal(r.code, 0, r.stderr);
-    assertExactly(path.join(dir, "ACME_Corp", "events.json"), sim.enterprises.get(1)!.store.all());
+    assertExactly(file, store.all());
   });
 
   it("three runs with new and late events in between: the exact set, nothing twice", async () => {
-    const sim = await startSim();
-    const store = sim.enterprises.get(1)!.store;
-    const now = Date.now();
-    store.addSpread(2500, now - 2 * HOUR, now - 1000);
-    const dir = tempDir();
-    const env = envFor(sim, dir);
-    assert.equal((await runCli(["fetch", "--since", "3h"], env)).code, 0);
+    const { store, env, file } = await simFixture({ events: { count: 2500, oldest: 2 * HOUR } });
+    assert.equal((await fetch(env, "--since", "3h")).code, 0);
 
     // New events, and events published late with an eventTime before the last run's cursor.
     store.addSpread(40, Date.now() - 500, Date.now());
     for (let i = 0; i < 30; i++) store.add(Date.now() - 5 * 60_000 + i * 1000);
-    const second = await runCli(["fetch"], env);
+    const second = await fetch(env);
     assert.equal(second.code, 0, second.stderr);
 
     for (let i = 0; i < 20; i++) store.add(Date.now() - 8 * 60_000 + i * 1000);
     store.add(Date.now());
-    const third = await runCli(["fetch"], env);
+    const third = await fetch(env);
     assert.equal(third.code, 0, third.stderr);
 
-    const lines = readLines(path.join(dir, "ACME_Corp", "events.json"));
+    const lines = readLines(file);
     const expected = store.all();
     assert.equal(lines.length, expected.length);
     assert.deepEqual(new Set(lines.map(keyOf)), new Set(expected.map(keyOf)));
@@ -118,14 +115,13 @@ describe("fetch end to end", () => {
   });
 
   it("VCO 6.2 events keyed on logicalId pass through unchanged", async () => {
-    const sim = await startSim({ shape: "6.2" });
-    const now = Date.now();
-    sim.enterprises.get(1)!.store.addSpread(3000, now - HOUR, now - 1000);
-    const dir = tempDir();
-    const r = await runCli(["fetch", "--since", "2h"], envFor(sim, dir));
+    const { store, env, file } = await simFixture({
+      options: { shape: "6.2" },
+      events: { count: 3000, oldest: HOUR },
+    });
+    const r = await fetch(env, "--since", "2h");
     assert.equal(r.code, 0, r.stderr);
-    const file = path.join(dir, "ACME_Corp", "events.json");
-    assertExactly(file, sim.enterprises.get(1)!.store.all());
+    assertExactly(file, store.all());
     const first = readLines(file)[0]!;
     assert.equal(first.id, undefined);
     assert.equal(typeof first.logicalId, "string");
@@ -133,16 +129,13 @@ describe("fetch end to end", () => {
   });
 
   it("a repeat run with nothing new makes one request and writes nothing", async () => {
-    const sim = await startSim();
-    const now = Date.now();
-    sim.enterprises.get(1)!.store.addSpread(100, now - HOUR, now - 1000);
-    const dir = tempDir();
-    assert.equal((await runCli(["fetch", "--since", "2h"], envFor(sim, dir))).code, 0);
+    const { sim, env, file } = await simFixture({ events: { count: 100, oldest: HOUR } });
+    assert.equal((await fetch(env, "--since", "2h")).code, 0);
     const before = sim.log.length;
-    const r = await runCli(["fetch"], envFor(sim, dir));
+    const r = await fetch(env);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(sim.log.length - before, 1, "only the events call; the enterprise list is cached");
-    assert.equal(readLines(path.join(dir, "ACME_Corp", "events.json")).length, 100);
+    assert.equal(readLines(file).length, 100);
   });
 });
 
@@ -153,41 +146,31 @@ describe("bad input: a clear one-line error, the right exit code, nothing writte
     pattern: RegExp,
     dir: string,
   ) => {
-    const r = await runCli(["fetch"], env);
+    const r = await fetch(env);
     assert.equal(r.code, code, r.stderr);
-    assert.match(r.stderr, pattern);
-    assert.equal(r.stderr.trim().split("\n").length, 1, `one line: ${r.stderr}`);
-    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
-    const written = fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n !== ".state") : [];
-    assert.deepEqual(written, [], "no event files");
+    assertOneLineError(r, pattern);
+    assert.deepEqual(writtenFolders(dir), [], "no event files");
   };
 
   it("wrong token: exit 77", async () => {
-    const sim = await startSim();
+    const { env, dir } = await simFixture();
+    await expectFailure({ ...env, VCO_TOKEN: "nope" }, 77, /API token.*invalid or expired/i, dir);
+  });
+
+  it("wrong password: exit 77 with the VCO's reason", async () => {
+    const sim = await startSimWith();
     const dir = tempDir();
     await expectFailure(
-      { ...envFor(sim, dir), VCO_TOKEN: "nope" },
+      passwordEnv(sim, dir, { VCO_PASSWORD: "wrong" }),
       77,
-      /API token.*invalid or expired/i,
+      /Invalid username or password/,
       dir,
     );
   });
 
-  it("wrong password: exit 77 with the VCO's reason", async () => {
-    const sim = await startSim();
-    const dir = tempDir();
-    const env = {
-      VCO_HOSTNAME: sim.baseUrl,
-      VCO_USERNAME: USER,
-      VCO_PASSWORD: "wrong",
-      VCO_DATA_DIR: dir,
-    };
-    await expectFailure(env, 77, /Invalid username or password/, dir);
-  });
-
   it("missing variables: exit 78 naming each of them", async () => {
     const dir = tempDir();
-    const r = await runCli(["fetch"], { VCO_DATA_DIR: dir });
+    const r = await fetch({ VCO_DATA_DIR: dir });
     assert.equal(r.code, 78);
     assert.match(r.stderr, /VCO_HOSTNAME/);
     assert.match(r.stderr, /VCO_TOKEN/);
@@ -206,17 +189,14 @@ describe("bad input: a clear one-line error, the right exit code, nothing writte
   });
 
   it("an unreadable --since: exit 78", async () => {
-    const sim = await startSim();
-    const dir = tempDir();
-    const r = await runCli(["fetch", "--since", "yesterday"], envFor(sim, dir));
+    const { env } = await simFixture();
+    const r = await fetch(env, "--since", "yesterday");
     assert.equal(r.code, 78);
     assert.match(r.stderr, /--since/);
   });
 
   it(".env in the working directory is read, and the environment wins over it", async () => {
-    const sim = await startSim();
-    const now = Date.now();
-    sim.enterprises.get(1)!.store.addSpread(10, now - HOUR, now - 1000);
+    const sim = await startSimWith({ events: { count: 10, oldest: HOUR } });
     const cwd = tempDir();
     const dir = path.join(cwd, "out");
     fs.writeFileSync(
@@ -225,7 +205,11 @@ describe("bad input: a clear one-line error, the right exit code, nothing writte
     );
     const r = await runCli(["fetch", "--since", "2h"], { VCO_TOKEN: TOKEN }, cwd);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(readLines(path.join(dir, "ACME_Corp", "events.json")).length, 10);
-    assert.ok(cliEnv({}).VCO_TOKEN === undefined);
+    assert.equal(readLines(eventsFile(dir)).length, 10);
+    // Without it in the environment, the .env's token is the one sent: the success above was the
+    // environment winning, not the .env's token going unread.
+    const fromDotEnv = await runCli(["fetch"], {}, cwd);
+    assert.equal(fromDotEnv.code, 77, fromDotEnv.stderr);
+    assertOneLineError(fromDotEnv, /API token.*invalid or expired/i);
   });
 });

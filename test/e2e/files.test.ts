@@ -6,12 +6,25 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, it, type TestContext } from "node:test";
-import { collect, runCli, startCli } from "../helpers/cli.js";
-import { envFor, startSim } from "../helpers/sim.js";
-import { readLines, tempDir } from "../helpers/tmp.js";
-import { allFiles, assertExactSet, HOUR, killHard, readState, sizeOf, waitFor } from "./support.js";
-
-const fileOf = (dir: string) => path.join(dir, "ACME_Corp", "events.json");
+import {
+  allFiles,
+  assertExactSet,
+  assertOneLineError,
+  envFor,
+  eventsFile,
+  fetch,
+  HOUR,
+  killHard,
+  readLines,
+  readState,
+  simFixture,
+  sizeOf,
+  spawnCli,
+  startSimWith,
+  statePath,
+  tempDir,
+  waitFor,
+} from "../helpers/kit.js";
 
 /** Run a command; false (with the reason) when this machine does not allow it. */
 function tryRun(cmd: string, args: string[]): true | string {
@@ -47,19 +60,16 @@ function tmpfs(t: TestContext, size: string, at?: string): string | undefined {
 describe("events.json changing underneath between runs", () => {
   for (const mode of ["create", "none"] as const) {
     it(`renamed away by logrotate (${mode === "create" ? "create mode: a new empty file" : "no new file"}): a new file, nothing lost or repeated`, async () => {
-      const sim = await startSim();
-      const store = sim.enterprises.get(1)!.store;
-      store.addSpread(3000, Date.now() - HOUR, Date.now() - 60_000);
-      const dir = tempDir();
-      const env = envFor(sim, dir);
-      assert.equal((await runCli(["fetch", "--since", "2h"], env)).code, 0);
-      const file = fileOf(dir);
+      const { store, env, file } = await simFixture({
+        events: { count: 3000, oldest: HOUR, newest: 60_000 },
+      });
+      assert.equal((await fetch(env, "--since", "2h")).code, 0);
       const before = new Set(store.all().map((e) => JSON.stringify(e)));
       fs.renameSync(file, `${file}.1`);
       if (mode === "create") fs.writeFileSync(file, "", { mode: 0o640 });
       // New events, and late ones inside the overlap that the first run already saw nearby.
       store.addSpread(500, Date.now() - 5 * 60_000, Date.now() - 1000);
-      const r = await runCli(["fetch"], env);
+      const r = await fetch(env);
       assert.equal(r.code, 0, r.stderr);
       assertExactSet([`${file}.1`, file], store.all());
       const fresh = readLines(file);
@@ -69,18 +79,15 @@ describe("events.json changing underneath between runs", () => {
   }
 
   it("copytruncate (copied, then emptied in place): nothing lost or repeated", async () => {
-    const sim = await startSim();
-    const store = sim.enterprises.get(1)!.store;
-    store.addSpread(3000, Date.now() - HOUR, Date.now() - 60_000);
-    const dir = tempDir();
-    const env = envFor(sim, dir);
-    assert.equal((await runCli(["fetch", "--since", "2h"], env)).code, 0);
-    const file = fileOf(dir);
+    const { store, env, file } = await simFixture({
+      events: { count: 3000, oldest: HOUR, newest: 60_000 },
+    });
+    assert.equal((await fetch(env, "--since", "2h")).code, 0);
     const ino = fs.statSync(file).ino;
     fs.copyFileSync(file, `${file}.1`);
     fs.truncateSync(file, 0);
     store.addSpread(500, Date.now() - 5 * 60_000, Date.now() - 1000);
-    const r = await runCli(["fetch"], env);
+    const r = await fetch(env);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(fs.statSync(file).ino, ino, "kept appending to the same file");
     assertExactSet([`${file}.1`, file], store.all());
@@ -91,14 +98,11 @@ describe("events.json changing underneath between runs", () => {
 describe("a crash, then rotation, before the next run", () => {
   it("kill -9 with lines written after the last commit, then the file renamed away: none written twice", async () => {
     for (let attempt = 1; ; attempt++) {
-      const sim = await startSim();
-      const store = sim.enterprises.get(1)!.store;
-      store.addSpread(200_000, Date.now() - 20 * HOUR, Date.now() - 1000);
-      const dir = tempDir();
-      const env = envFor(sim, dir, { LOG_LEVEL: "warn" });
-      const file = fileOf(dir);
-      const child = startCli(["fetch", "--since", "24h"], env);
-      const done = collect(child);
+      const { store, dir, env, file } = await simFixture({
+        events: { count: 200_000, oldest: 20 * HOUR },
+        env: { LOG_LEVEL: "warn" },
+      });
+      const { child, done } = spawnCli(["fetch", "--since", "24h"], env);
       // Written but not committed yet: the file is longer than the committed state says.
       const tail = () => {
         const size = readState(dir)?.file?.size;
@@ -113,7 +117,7 @@ describe("a crash, then rotation, before the next run", () => {
         continue;
       }
       fs.renameSync(file, `${file}.1`);
-      const again = await runCli(["fetch"], env);
+      const again = await fetch(env);
       assert.equal(again.code, 0, again.stderr);
       assertExactSet([`${file}.1`, file], store.all());
       return;
@@ -130,30 +134,27 @@ describe("a data dir that cannot be written", () => {
     code: number,
     message: RegExp,
   ) {
-    const sim = await startSim();
+    const sim = await startSimWith({ events: { count: 2000, oldest: HOUR, newest: 60_000 } });
     const store = sim.enterprises.get(1)!.store;
-    store.addSpread(2000, Date.now() - HOUR, Date.now() - 60_000);
     const env = envFor(sim, dir);
-    assert.equal((await runCli(["fetch", "--since", "2h"], env)).code, 0);
+    assert.equal((await fetch(env, "--since", "2h")).code, 0);
     const stateBefore = readState(dir);
     // Inside the overlap window and after the cursor, so the next good run must bring all of them.
     store.addSpread(20_000, Date.now() - 10 * 60_000, Date.now() - 1000);
     if (!breakIt()) return;
     let r;
     try {
-      r = await runCli(["fetch"], env);
+      r = await fetch(env);
     } finally {
       repair();
     }
     assert.equal(r.code, code, `${r.stderr}${r.stdout}`);
-    assert.match(r.stderr, message);
-    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
-    assert.doesNotMatch(r.stderr + r.stdout, /\n\s+at /, "no stack trace");
+    assertOneLineError(r, message);
     assert.equal(readState(dir)?.cursor, stateBefore?.cursor, "the cursor did not move");
 
-    const again = await runCli(["fetch"], env);
+    const again = await fetch(env);
     assert.equal(again.code, 0, again.stderr);
-    assertExactSet([fileOf(dir)], store.all());
+    assertExactSet([eventsFile(dir)], store.all());
   }
 
   it("on a read-only file system: exit 73 naming it, cursor unmoved", async (t) => {
@@ -177,23 +178,22 @@ describe("a data dir that cannot be written", () => {
     await failsCleanly(
       dir,
       () => {
-        const ok = tryRun("chattr", ["+i", fileOf(dir)]);
+        const ok = tryRun("chattr", ["+i", eventsFile(dir)]);
         if (ok !== true) t.skip(`chattr +i is not supported here (${ok})`);
         return ok === true;
       },
-      () => void tryRun("chattr", ["-i", fileOf(dir)]),
+      () => void tryRun("chattr", ["-i", eventsFile(dir)]),
       73,
       /cannot open .*events\.json \(EPERM\): the tool's user may not write there/,
     );
   });
 
   it("a file where the data dir or the enterprise folder should be: exit 73 saying so", async () => {
-    const sim = await startSim();
-    sim.enterprises.get(1)!.store.addSpread(10, Date.now() - HOUR, Date.now() - 1000);
+    const sim = await startSimWith({ events: { count: 10, oldest: HOUR } });
     const parent = tempDir();
     const notADir = path.join(parent, "data");
     fs.writeFileSync(notADir, "");
-    const r = await runCli(["fetch", "--since", "2h"], envFor(sim, notADir));
+    const r = await fetch(envFor(sim, notADir), "--since", "2h");
     assert.equal(r.code, 73, r.stderr);
     assert.match(r.stderr, /a file stands where a folder was expected/);
     assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
@@ -201,7 +201,7 @@ describe("a data dir that cannot be written", () => {
     const dir = path.join(parent, "data2");
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, "ACME_Corp"), "");
-    const r2 = await runCli(["fetch", "--since", "2h"], envFor(sim, dir));
+    const r2 = await fetch(envFor(sim, dir), "--since", "2h");
     assert.equal(r2.code, 73, r2.stderr);
     assert.match(r2.stderr, /ACME_Corp/);
     assert.equal(readState(dir)?.cursor ?? null, null, "no cursor committed");
@@ -222,7 +222,7 @@ describe("a data dir that cannot be written", () => {
   it("a full data disk while the state volume still has room: exit 74, cursor unmoved, nothing lost", async (t) => {
     // The hardest case: the append runs out of room part-way, yet a commit would still succeed.
     const mnt = tmpfs(t, "2m");
-    if (!mnt || !tmpfs(t, "16m", path.join(mnt, ".state"))) return;
+    if (!mnt || !tmpfs(t, "16m", statePath(mnt))) return;
     await failsCleanly(
       mnt,
       () => true,
@@ -235,17 +235,18 @@ describe("a data dir that cannot be written", () => {
 
 describe("file modes", () => {
   it("nothing the tool creates is world-readable, whatever the umask", async (t) => {
-    const sim = await startSim({ latencyMs: 30 });
-    sim.enterprises.get(1)!.store.addSpread(20_000, Date.now() - HOUR, Date.now() - 1000);
+    const sim = await startSimWith({
+      options: { latencyMs: 30 },
+      events: { count: 20_000, oldest: HOUR },
+    });
     const parent = tempDir();
     const dir = path.join(parent, "data");
     const old = process.umask(0);
     t.after(() => process.umask(old));
-    const child = startCli(["fetch", "--since", "2h"], envFor(sim, dir));
+    const { child, done } = spawnCli(["fetch", "--since", "2h"], envFor(sim, dir));
     t.after(() => killHard(child));
-    const done = collect(child);
     process.umask(old);
-    const lock = path.join(dir, ".state", "lock");
+    const lock = statePath(dir, "lock");
     await waitFor("the lock", () => fs.existsSync(lock));
     const modeOf = (p: string) => fs.statSync(p).mode & 0o777;
     assert.equal(modeOf(lock), 0o600, "lock");
@@ -253,13 +254,13 @@ describe("file modes", () => {
     assert.equal(r.code, 0, r.stderr);
 
     assert.equal(modeOf(dir), 0o750, "data dir");
-    assert.equal(modeOf(path.join(dir, ".state")), 0o700, ".state");
+    assert.equal(modeOf(statePath(dir)), 0o700, ".state");
     assert.equal(modeOf(path.join(dir, "ACME_Corp")), 0o750, "enterprise folder");
-    assert.equal(modeOf(fileOf(dir)), 0o640, "events.json");
+    assert.equal(modeOf(eventsFile(dir)), 0o640, "events.json");
     const files = allFiles(dir);
     assert.ok(files.length >= 3, files.join(", "));
     for (const f of files) {
-      const expected = f.startsWith(path.join(dir, ".state")) ? 0o600 : 0o640;
+      const expected = f.startsWith(statePath(dir)) ? 0o600 : 0o640;
       assert.equal(modeOf(f), expected, path.relative(dir, f));
     }
   });

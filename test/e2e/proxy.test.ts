@@ -3,15 +3,23 @@
 // proxy that refuses gets one line naming it, with the exit code its answer deserves.
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Simulator } from "../../src/simulator/server.js";
-import { logLines, runCli } from "../helpers/cli.js";
 import { ConnectProxy, type ProxyFault, type ProxyOptions } from "../helpers/connect-proxy.js";
+import {
+  allFiles,
+  assertExactSet,
+  assertOneLineError,
+  eventsFile,
+  fetch,
+  HOUR,
+  logLines,
+  runCli,
+  simWith,
+  tempDir,
+  TOKEN,
+} from "../helpers/kit.js";
 import { makePki, skipWithoutOpenssl, type Pki } from "../helpers/pki.js";
-import { customerSim, TOKEN } from "../helpers/sim.js";
-import { tempDir } from "../helpers/tmp.js";
-import { allFiles, assertExactSet, assertOneLineError, HOUR } from "./support.js";
 
 const NAME = "vco.proxied.test";
 const PROXY_USER = "svc-siem";
@@ -45,8 +53,6 @@ function env(dir: string, extra: Record<string, string> = {}): Record<string, st
   };
 }
 
-const eventsFile = (dir: string) => path.join(dir, "ACME_Corp", "events.json");
-
 // Hooks inside the suite would end these when the hook ends, not when the file does.
 const pkiDir = tempDir();
 after(() => sim?.stop());
@@ -54,14 +60,16 @@ after(() => sim?.stop());
 describe("behind an HTTP proxy", { skip: skipWithoutOpenssl }, () => {
   before(async () => {
     pki = makePki(pkiDir, { names: [NAME] });
-    sim = customerSim({ tls: { key: pki.key, cert: pki.cert } });
-    sim.enterprises.get(1)!.store.addSpread(3_000, Date.now() - 3 * HOUR, Date.now() - 1_000);
+    sim = simWith({
+      options: { tls: { key: pki.key, cert: pki.cert } },
+      events: { count: 3_000, oldest: 3 * HOUR },
+    });
     await sim.start();
     vco = `https://${NAME}:${simPort()}`;
   });
 
   it("without a proxy the VCO's name does not resolve here (exit 78)", async () => {
-    const r = await runCli(["fetch"], env(tempDir()));
+    const r = await fetch(env(tempDir()));
     assert.equal(r.code, 78, r.stderr);
     assertOneLineError(r, /does not resolve/);
   });
@@ -70,7 +78,7 @@ describe("behind an HTTP proxy", { skip: skipWithoutOpenssl }, () => {
     it(`${variable}: every event through the tunnel, TLS checked end to end`, async () => {
       const p = await proxy();
       const dir = tempDir();
-      const r = await runCli(["fetch"], env(dir, { [variable]: p.url() }));
+      const r = await fetch(env(dir, { [variable]: p.url() }));
       assert.equal(r.code, 0, r.stderr);
       assertExactSet([eventsFile(dir)], sim.enterprises.get(1)!.store.all());
       assert.ok(p.log.some((l) => l.method === "CONNECT" && l.target === `${NAME}:${simPort()}`));
@@ -80,7 +88,7 @@ describe("behind an HTTP proxy", { skip: skipWithoutOpenssl }, () => {
   it("VCO_PROXY wins over HTTPS_PROXY; VCO_PROXY=none and NO_PROXY turn the proxy off", async () => {
     const p = await proxy();
     const dead = "http://127.0.0.1:9"; // discard port: nothing listens
-    const wins = await runCli(["fetch"], env(tempDir(), { HTTPS_PROXY: dead, VCO_PROXY: p.url() }));
+    const wins = await fetch(env(tempDir(), { HTTPS_PROXY: dead, VCO_PROXY: p.url() }));
     assert.equal(wins.code, 0, wins.stderr);
     for (const off of [
       { HTTPS_PROXY: p.url(), VCO_PROXY: "none" },
@@ -88,7 +96,7 @@ describe("behind an HTTP proxy", { skip: skipWithoutOpenssl }, () => {
       { HTTPS_PROXY: p.url(), no_proxy: `${NAME}:${simPort()}` },
     ]) {
       const before = p.log.length;
-      const r = await runCli(["fetch"], env(tempDir(), off));
+      const r = await fetch(env(tempDir(), off));
       assert.equal(r.code, 78, `${JSON.stringify(off)}: ${r.stderr}`);
       assert.equal(p.log.length, before, "the proxy was not asked");
     }
@@ -99,7 +107,7 @@ describe("behind an HTTP proxy", { skip: skipWithoutOpenssl }, () => {
     const dir = tempDir();
     const url = p.url({ username: PROXY_USER, password: PROXY_PASSWORD });
     assert.match(url, /%40/, "the test URL is percent-encoded");
-    const r = await runCli(["fetch"], env(dir, { HTTPS_PROXY: url, LOG_LEVEL: "trace" }));
+    const r = await fetch(env(dir, { HTTPS_PROXY: url, LOG_LEVEL: "trace" }));
     assert.equal(r.code, 0, r.stderr);
     assert.ok(p.log.every((l) => l.authorized));
     const status = await runCli(["status", "--json"], env(dir));
@@ -145,7 +153,7 @@ describe("behind an HTTP proxy", { skip: skipWithoutOpenssl }, () => {
       const url =
         "creds" in c ? p.url({ username: PROXY_USER, password: PROXY_PASSWORD }) : p.url();
       const dir = tempDir();
-      const r = await runCli(["fetch"], env(dir, { HTTPS_PROXY: url }));
+      const r = await fetch(env(dir, { HTTPS_PROXY: url }));
       assert.equal(r.code, c.code, r.stderr);
       assertOneLineError(r, c.msg);
       assert.match(r.stderr, new RegExp(`proxy http://127\\.0\\.0\\.1:${new URL(p.url()).port}`));
@@ -159,10 +167,10 @@ describe("behind an HTTP proxy", { skip: skipWithoutOpenssl }, () => {
   it("an untrusted certificate through the tunnel still fails (78); VCO_TLS_INSECURE works", async () => {
     const p = await proxy();
     const untrusted = env(tempDir(), { HTTPS_PROXY: p.url(), VCO_CA_FILE: pki.otherCaFile });
-    const r = await runCli(["fetch"], untrusted);
+    const r = await fetch(untrusted);
     assert.equal(r.code, 78, r.stderr);
     assertOneLineError(r, /TLS check of the VCO .*failed/);
-    const insecure = await runCli(["fetch"], {
+    const insecure = await fetch({
       ...env(tempDir(), { HTTPS_PROXY: p.url(), VCO_TLS_INSECURE: "true" }),
       VCO_CA_FILE: "",
     });
@@ -170,7 +178,7 @@ describe("behind an HTTP proxy", { skip: skipWithoutOpenssl }, () => {
   });
 
   it("a proxy URL that is not http:// is a configuration error naming the variable", async () => {
-    const r = await runCli(["fetch"], env(tempDir(), { HTTPS_PROXY: "socks5://127.0.0.1:1080" }));
+    const r = await fetch(env(tempDir(), { HTTPS_PROXY: "socks5://127.0.0.1:1080" }));
     assert.equal(r.code, 78, r.stderr);
     assertOneLineError(r, /HTTPS_PROXY uses socks5:/);
   });

@@ -5,12 +5,17 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import { after, describe, it } from "node:test";
-import { logLines, runCli } from "../helpers/cli.js";
-import { TOKEN } from "../helpers/sim.js";
-import { tempDir } from "../helpers/tmp.js";
-import { assertOneLineError } from "./support.js";
+import { parseDuration } from "../../src/time.js";
+import {
+  assertOneLineError,
+  fetch,
+  leastTimeToGiveUp,
+  logLines,
+  statePath,
+  tempDir,
+  TOKEN,
+} from "../helpers/kit.js";
 
 /** A web server that is not an orchestrator: 404 for every path, as a wrong host would answer. */
 async function notAnOrchestrator(): Promise<string> {
@@ -25,20 +30,19 @@ async function notAnOrchestrator(): Promise<string> {
 /** A data dir in which fetch has worked against `vco` before (what a successful run leaves). */
 function workedBefore(vco: string): string {
   const dir = tempDir();
-  fs.mkdirSync(path.join(dir, ".state"), { recursive: true, mode: 0o700 });
+  fs.mkdirSync(statePath(dir), { recursive: true, mode: 0o700 });
   fs.writeFileSync(
-    path.join(dir, ".state", "orchestrator.json"),
+    statePath(dir, "orchestrator.json"),
     JSON.stringify({ version: 1, vco, workedAt: "2026-01-01T00:00:00.000Z", clock: null }),
   );
   return dir;
 }
 
-const env = (vco: string, dir: string) => ({
+const env = (vco: string, dir: string, retryBudget = "4s") => ({
   VCO_HOSTNAME: vco,
   VCO_TOKEN: TOKEN,
   VCO_DATA_DIR: dir,
-  // Long enough that a retried failure could never finish within the fast-failure bound.
-  VCO_RETRY_BUDGET: "4s",
+  VCO_RETRY_BUDGET: retryBudget,
 });
 
 const CASES = [
@@ -58,19 +62,22 @@ describe("setup errors fail fast; outages of a working setup are ridden out", ()
   for (const c of CASES) {
     it(`${c.what}, on a setup that never worked: exit 78 in seconds, one line`, async () => {
       const vco = await c.vco();
+      const budget = "10s";
       const t0 = Date.now();
-      const r = await runCli(["fetch"], env(vco, tempDir()));
+      const r = await fetch(env(vco, tempDir(), budget));
       const took = Date.now() - t0;
       assert.equal(r.code, 78, r.stderr);
       assertOneLineError(r, c.message);
       // No retries at all: a retried call would first wait out a backoff of at least 400 ms.
       assert.equal(logLines(r.stdout).filter((l) => l.event === "retrying").length, 0);
-      assert.ok(took < 4_000, `took ${took} ms`);
+      // Sooner than the same failure, retried, could give up under this budget: the backoff steps
+      // that always fit 10 s take 6 s at the least.
+      assert.ok(took < leastTimeToGiveUp(parseDuration(budget)!), `took ${took} ms`);
     });
 
     it(`${c.what}, on a setup that has worked before: retried, then exit 75`, async () => {
       const vco = await c.vco();
-      const r = await runCli(["fetch"], env(vco, workedBefore(vco)));
+      const r = await fetch(env(vco, workedBefore(vco)));
       assert.equal(r.code, 75, r.stderr);
       assertOneLineError(r, /gave up .* the next run resumes/);
       assert.ok(logLines(r.stdout).filter((l) => l.event === "retrying").length >= 2, r.stdout);

@@ -2,13 +2,18 @@
 // Retry-After, a backoff, a reply that is slow to come) ends the run within a second, at a safe
 // point, with nothing lost: the next run completes the exact set.
 import assert from "node:assert/strict";
-import path from "node:path";
 import { describe, it } from "node:test";
 import type { Simulator } from "../../src/simulator/server.js";
-import { collect, logLines, runCli, startCli } from "../helpers/cli.js";
-import { envFor, startSim } from "../helpers/sim.js";
-import { tempDir } from "../helpers/tmp.js";
-import { assertExactSet, EVENTS, HOUR, waitFor } from "./support.js";
+import {
+  assertExactSet,
+  EVENTS,
+  fetch,
+  HOUR,
+  logLines,
+  simFixture,
+  spawnCli,
+  waitFor,
+} from "../helpers/kit.js";
 
 interface Case {
   wait: string;
@@ -52,11 +57,10 @@ describe("a stop request ends any wait within a second", () => {
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     for (const c of CASES) {
       it(`${signal} during ${c.wait}`, async () => {
-        const sim = await startSim();
-        const store = sim.enterprises.get(1)!.store;
-        store.addSpread(3_000, Date.now() - 2 * HOUR, Date.now() - 1_000);
-        const dir = tempDir();
-        const env = envFor(sim, dir, { VCO_RETRY_BUDGET: "10m", VCO_REQUEST_TIMEOUT: "5m" });
+        const { sim, store, env, file } = await simFixture({
+          events: { count: 3_000, oldest: 2 * HOUR },
+          env: { VCO_RETRY_BUDGET: "10m", VCO_REQUEST_TIMEOUT: "5m" },
+        });
         // The trouble starts with the first events request, after the enterprise listing.
         let troubled = false;
         sim.onRequest = (method) => {
@@ -66,13 +70,10 @@ describe("a stop request ends any wait within a second", () => {
             c.trouble(sim);
           }
         };
-        const child = startCli(["fetch"], env);
-        const done = collect(child);
-        let stdout = "";
-        child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+        const { child, done, stdout } = spawnCli(["fetch"], env);
         await waitFor(
           `the run to be waiting on ${c.wait}`,
-          () => troubled && c.waiting(logLines(stdout), sim),
+          () => troubled && c.waiting(logLines(stdout()), sim),
           20_000,
         );
         const t0 = Date.now();
@@ -89,9 +90,9 @@ describe("a stop request ends any wait within a second", () => {
         sim.limiter.options.penaltyMs = 1;
         sim.enterpriseTrouble.clear();
         await new Promise((r) => setTimeout(r, 5));
-        const again = await runCli(["fetch"], env);
+        const again = await fetch(env);
         assert.equal(again.code, 0, again.stderr);
-        assertExactSet([path.join(dir, "ACME_Corp", "events.json")], store.all());
+        assertExactSet([file], store.all());
       });
     }
   }

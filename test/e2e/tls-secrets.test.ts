@@ -10,11 +10,21 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Simulator } from "../../src/simulator/server.js";
-import { logLines, runCli, type CliResult } from "../helpers/cli.js";
+import {
+  allFiles,
+  assertExactSet,
+  assertOneLineError,
+  EVENTS,
+  eventsFile,
+  fetch,
+  HOUR,
+  logLines,
+  runCli,
+  simWith,
+  tempDir,
+  type CliResult,
+} from "../helpers/kit.js";
 import { makePki, skipWithoutOpenssl as skip, type Pki } from "../helpers/pki.js";
-import { customerSim } from "../helpers/sim.js";
-import { tempDir } from "../helpers/tmp.js";
-import { allFiles, assertExactSet, assertOneLineError, EVENTS, HOUR } from "./support.js";
 
 // Distinctive values, so a leak anywhere is unmistakable.
 const canary = (what: string) => `canary-${what}-${randomBytes(12).toString("hex")}`;
@@ -25,17 +35,14 @@ const WRONG_PASSWORD = canary("wrong-password");
 const USER = "siem@acme.example";
 
 async function httpsSim(pki: Pki, events = 5000): Promise<Simulator> {
-  const sim = customerSim({ tls: { key: pki.key, cert: pki.cert } }, "ACME Corp", {
-    token: TOKEN,
-    username: USER,
-    password: PASSWORD,
+  const sim = simWith({
+    options: { tls: { key: pki.key, cert: pki.cert } },
+    events: { count: events, oldest: HOUR },
+    credentials: { token: TOKEN, username: USER, password: PASSWORD },
   });
-  sim.enterprises.get(1)!.store.addSpread(events, Date.now() - HOUR, Date.now() - 1000);
   await sim.start();
   return sim;
 }
-
-const fileOf = (dir: string) => path.join(dir, "ACME_Corp", "events.json");
 
 describe("TLS", { skip }, () => {
   let pki: Pki;
@@ -60,29 +67,26 @@ describe("TLS", { skip }, () => {
     assert.match(sim.baseUrl, /^https:\/\//);
     const before = sim.log.length;
     const dir = tempDir();
-    const r = await runCli(["fetch", "--since", "2h"], env(dir));
+    const r = await fetch(env(dir), "--since", "2h");
     assert.equal(r.code, 78, r.stderr);
     assertOneLineError(r, /TLS check of the VCO .*failed \(.*\).*VCO_CA_FILE/);
     assert.equal(sim.log.length, before, "no request got past the handshake");
-    const other = await runCli(["fetch"], env(tempDir(), { VCO_CA_FILE: pki.otherCaFile }));
+    const other = await fetch(env(tempDir(), { VCO_CA_FILE: pki.otherCaFile }));
     assert.equal(other.code, 78, "an unrelated CA does not help");
   });
 
   it("NODE_EXTRA_CA_CERTS adds the private CA", async () => {
     const dir = tempDir();
-    const r = await runCli(
-      ["fetch", "--since", "2h"],
-      env(dir, { NODE_EXTRA_CA_CERTS: pki.caFile }),
-    );
+    const r = await fetch(env(dir, { NODE_EXTRA_CA_CERTS: pki.caFile }), "--since", "2h");
     assert.equal(r.code, 0, r.stderr);
-    assertExactSet([fileOf(dir)], sim.enterprises.get(1)!.store.all());
+    assertExactSet([eventsFile(dir)], sim.enterprises.get(1)!.store.all());
   });
 
   it("VCO_CA_FILE adds the private CA", async () => {
     const dir = tempDir();
-    const r = await runCli(["fetch", "--since", "2h"], env(dir, { VCO_CA_FILE: pki.caFile }));
+    const r = await fetch(env(dir, { VCO_CA_FILE: pki.caFile }), "--since", "2h");
     assert.equal(r.code, 0, r.stderr);
-    assertExactSet([fileOf(dir)], sim.enterprises.get(1)!.store.all());
+    assertExactSet([eventsFile(dir)], sim.enterprises.get(1)!.store.all());
   });
 
   it("VCO_TLS_INSECURE=true works, and warns on every run", async () => {
@@ -95,7 +99,7 @@ describe("TLS", { skip }, () => {
       );
       assert.equal(warnings.length, 1, r.stdout);
     }
-    assertExactSet([fileOf(dir)], sim.enterprises.get(1)!.store.all());
+    assertExactSet([eventsFile(dir)], sim.enterprises.get(1)!.store.all());
   });
 });
 

@@ -97,6 +97,10 @@ async function assertRefusal(reply: Reply, status: number): Promise<string> {
   return body;
 }
 
+/** Sends `request` to the proxy and asserts it is refused with `status` (see assertRefusal). */
+const refuses = async (proxy: ConnectProxy, request: string, status: number) =>
+  assertRefusal(await ask(proxy, request), status);
+
 const basic = (user: string, pass: string) =>
   `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
 
@@ -203,8 +207,8 @@ describe("ConnectProxy", () => {
     quick,
     async () => {
       const proxy = await startProxy();
-      await assertRefusal(await ask(proxy, connect("no-such-host.invalid:443")), 502);
-      await assertRefusal(await ask(proxy, connect(`127.0.0.1:${closedPort}`)), 502);
+      await refuses(proxy, connect("no-such-host.invalid:443"), 502);
+      await refuses(proxy, connect(`127.0.0.1:${closedPort}`), 502);
       assert.deepEqual(
         proxy.log.map((e) => e.status),
         [502, 502],
@@ -264,12 +268,9 @@ describe("ConnectProxy", () => {
         "[::1]:443",
         "127.0.0.1:1",
       ])
-        await assertRefusal(await ask(proxy, connect(target)), 403);
-      await assertRefusal(
-        await ask(proxy, "GET http://blocked.test/ HTTP/1.1\r\nHost: blocked.test\r\n\r\n"),
-        403,
-      );
-      await assertRefusal(await ask(proxy, connect("no-port.test")), 400);
+        await refuses(proxy, connect(target), 403);
+      await refuses(proxy, "GET http://blocked.test/ HTTP/1.1\r\nHost: blocked.test\r\n\r\n", 403);
+      await refuses(proxy, connect("no-port.test"), 400);
       const r = await ask(proxy, connect(`127.0.0.1:${echoPort}`));
       assert.equal(r.status, 200, "a host:port entry denies that port only");
       r.socket.destroy();
@@ -283,13 +284,10 @@ describe("ConnectProxy", () => {
       const proxy = await startProxy();
       const target = `127.0.0.1:${echoPort}`;
       proxy.fault = "refuse503";
-      await assertRefusal(await ask(proxy, connect(target)), 503);
-      await assertRefusal(
-        await ask(proxy, `GET http://${target}/ HTTP/1.1\r\nHost: ${target}\r\n\r\n`),
-        503,
-      );
+      await refuses(proxy, connect(target), 503);
+      await refuses(proxy, `GET http://${target}/ HTTP/1.1\r\nHost: ${target}\r\n\r\n`, 503);
       proxy.fault = "badGateway";
-      await assertRefusal(await ask(proxy, connect(target)), 502);
+      await refuses(proxy, connect(target), 502);
       proxy.fault = "reset";
       await assert.rejects(ask(proxy, connect(target)), /ECONNRESET|closed with no reply/);
       proxy.fault = undefined;

@@ -30,9 +30,12 @@ export function handTrigger(): {
   };
 }
 
+/** How long the job of writeJob takes to tidy up after a SIGTERM. */
+export const TIDY_MS = 200;
+
 /**
  * A job as a real process: appends "<pid> start <MARK>" to `out`, works for `ms`, then appends
- * "<pid> end". On SIGTERM it appends "<pid> term", takes 200 ms to tidy up, appends
+ * "<pid> end". On SIGTERM it appends "<pid> term", takes TIDY_MS to tidy up, appends
  * "<pid> tidy" and exits 75, like `vco-events fetch` stopping at a commit point.
  */
 export function writeJob(dir: string): string {
@@ -47,7 +50,7 @@ let work;
 process.on("SIGTERM", () => {
   clearTimeout(work);
   say("term");
-  setTimeout(() => { say("tidy"); process.exit(75); }, 200);
+  setTimeout(() => { say("tidy"); process.exit(75); }, ${TIDY_MS});
 });
 say("start " + (process.env.MARK ?? "-"));
 work = setTimeout(() => say("end"), Number(ms));
@@ -63,12 +66,4 @@ export function readWords(file: string): string[][] {
     .split("\n")
     .filter(Boolean)
     .map((l) => l.split(" "));
-}
-
-export async function until(what: string, ok: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

@@ -1,14 +1,15 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { startScheduler, type Scheduler } from "../../src/scheduler/scheduler.js";
-import { cronTrigger } from "../../src/scheduler/trigger.js";
-import { tempDir } from "../helpers/tmp.js";
-import { handTrigger, memoryLogger, readWords, until, writeJob } from "./helpers.js";
+import { startScheduler } from "../../src/scheduler/scheduler.js";
+import { cronTrigger, type TriggerFactory } from "../../src/scheduler/trigger.js";
+import { tempDir, waitFor } from "../helpers/kit.js";
+import { handTrigger, memoryLogger, readWords, TIDY_MS, writeJob } from "./helpers.js";
 
 const self = { execPath: process.execPath, cliPath: "/nonexistent/cli.js" };
 const env = { PATH: process.env.PATH, MARK: "from-the-scheduler" };
 
+/** A job (writeJob) that works for `ms`, appending to `out`; `extra` ends its command line. */
 function setup(ms: number, extra = "") {
   const dir = tempDir("vco-sched-");
   const out = path.join(dir, "out.txt");
@@ -16,22 +17,37 @@ function setup(ms: number, extra = "") {
   return { dir, out, command };
 }
 
+/**
+ * A scheduler with one entry running `command` on schedule "A", ticked by hand (or by `trigger`),
+ * logging to memory.
+ */
+function schedule(
+  command: string,
+  { runOnStart, trigger }: { runOnStart: boolean; trigger?: TriggerFactory },
+  entry = { schedule: "A", origin: "crontab:1" },
+) {
+  const hand = handTrigger();
+  const { logger, lines } = memoryLogger();
+  const s = startScheduler({
+    entries: [{ ...entry, command }],
+    env,
+    logger,
+    trigger: trigger ?? hand.factory,
+    self,
+    runOnStart,
+  });
+  return { s, hand, lines };
+}
+
+const until = (what: string, ok: () => boolean, timeoutMs = 5_000) => waitFor(what, ok, timeoutMs);
+
 const msgs = (lines: Array<Record<string, unknown>>, event: string) =>
   lines.filter((l) => l.event === event);
 
 describe("scheduler", () => {
   it("runs a job at start with the scheduler's environment, then on each tick", async () => {
     const { out, command } = setup(0);
-    const hand = handTrigger();
-    const { logger, lines } = memoryLogger();
-    const s = startScheduler({
-      entries: [{ schedule: "A", command, origin: "crontab:1" }],
-      env,
-      logger,
-      trigger: hand.factory,
-      self,
-      runOnStart: true,
-    });
+    const { s, hand, lines } = schedule(command, { runOnStart: true });
     await until("the start-up run", () => msgs(lines, "job-finished").length === 1);
     hand.tick("A");
     await until("the ticked run", () => msgs(lines, "job-finished").length === 2);
@@ -52,16 +68,7 @@ describe("scheduler", () => {
 
   it("skips a tick while the previous run is still going, and says so", async () => {
     const { out, command } = setup(600);
-    const hand = handTrigger();
-    const { logger, lines } = memoryLogger();
-    const s = startScheduler({
-      entries: [{ schedule: "A", command, origin: "crontab:1" }],
-      env,
-      logger,
-      trigger: hand.factory,
-      self,
-      runOnStart: false,
-    });
+    const { s, hand, lines } = schedule(command, { runOnStart: false });
     hand.tick("A");
     hand.tick("A");
     hand.tick("A");
@@ -76,20 +83,12 @@ describe("scheduler", () => {
 
   it("on stop passes SIGTERM to the running job and returns only after it has tidied up", async () => {
     const { out, command } = setup(30_000);
-    const hand = handTrigger();
-    const { logger, lines } = memoryLogger();
-    const s: Scheduler = startScheduler({
-      entries: [{ schedule: "A", command, origin: "crontab:1" }],
-      env,
-      logger,
-      trigger: hand.factory,
-      self,
-      runOnStart: true,
-    });
+    const { s, hand, lines } = schedule(command, { runOnStart: true });
     await until("the job to start", () => readWords(out).length === 1);
     const t0 = Date.now();
     await s.stop("SIGTERM");
-    assert.ok(Date.now() - t0 >= 150, "waited for the job's tidy-up");
+    // The job tidies up for TIDY_MS after the SIGTERM, which came after t0 (less a tick of the clock).
+    assert.ok(Date.now() - t0 >= TIDY_MS - 10, "waited for the job's tidy-up");
     assert.deepEqual(
       readWords(out).map((w) => w[1]),
       ["start", "term", "tidy"],
@@ -102,16 +101,7 @@ describe("scheduler", () => {
 
   it("signals a shell job's whole process group, not just the shell", async () => {
     const { out, command } = setup(30_000, " | cat");
-    const hand = handTrigger();
-    const { logger } = memoryLogger();
-    const s = startScheduler({
-      entries: [{ schedule: "A", command, origin: "crontab:1" }],
-      env,
-      logger,
-      trigger: hand.factory,
-      self,
-      runOnStart: true,
-    });
+    const { s } = schedule(command, { runOnStart: true });
     await until("the job to start", () => readWords(out).length === 1);
     await s.stop("SIGTERM");
     assert.deepEqual(
@@ -121,16 +111,7 @@ describe("scheduler", () => {
   });
 
   it("logs a command that cannot start, and runs it again on the next tick", async () => {
-    const hand = handTrigger();
-    const { logger, lines } = memoryLogger();
-    const s = startScheduler({
-      entries: [{ schedule: "A", command: "/nonexistent/program", origin: "crontab:1" }],
-      env,
-      logger,
-      trigger: hand.factory,
-      self,
-      runOnStart: true,
-    });
+    const { s, hand, lines } = schedule("/nonexistent/program", { runOnStart: true });
     await until("the failure", () => msgs(lines, "job-not-started").length === 1);
     hand.tick("A");
     await until("the retry", () => msgs(lines, "job-not-started").length === 2);
@@ -140,15 +121,11 @@ describe("scheduler", () => {
 
   it("fires on the wall clock with croner (a seconds schedule)", async () => {
     const { out, command } = setup(0);
-    const { logger, lines } = memoryLogger();
-    const s = startScheduler({
-      entries: [{ schedule: "* * * * * *", command, origin: "VCO_SCHEDULE" }],
-      env,
-      logger,
-      trigger: cronTrigger(),
-      self,
-      runOnStart: false,
-    });
+    const { s, lines } = schedule(
+      command,
+      { runOnStart: false, trigger: cronTrigger() },
+      { schedule: "* * * * * *", origin: "VCO_SCHEDULE" },
+    );
     await until("two clock ticks", () => msgs(lines, "job-finished").length >= 2, 4_000);
     await s.stop("SIGTERM");
     assert.ok(readWords(out).filter((w) => w[1] === "start").length >= 2);

@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { ConfigError } from "../../src/errors.js";
 import { loadSettings } from "../../src/scheduler/settings.js";
-import { tempDir } from "../helpers/tmp.js";
+import { tempDir } from "../helpers/kit.js";
 
 describe("loadSettings", () => {
   it("reads ./crontab by default; VCO_SCHEDULE replaces the times of every line", async () => {

@@ -6,7 +6,7 @@ import path from "node:path";
 import { it } from "node:test";
 import { LockedError } from "../../src/errors.js";
 import { acquireLock } from "../../src/store/lock.js";
-import { tempDir } from "../helpers/tmp.js";
+import { tempDir } from "../helpers/kit.js";
 
 it("one holder at a time; released on release", () => {
   const dir = tempDir();

@@ -1,30 +1,23 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { describe, it } from "node:test";
-import { createLogger } from "../../src/logger.js";
+import type { Simulator } from "../../src/simulator/server.js";
 import { ensureStateDir, loadState } from "../../src/store/state.js";
 import { syncEnterprise } from "../../src/sync/enterprise-sync.js";
-import { VcoClient } from "../../src/vco/client.js";
-import { createHttp } from "../../src/vco/http.js";
-import { FakeClock } from "../helpers/fake-clock.js";
-import { startSim, TOKEN } from "../helpers/sim.js";
-import { keyOf, readLines, tempDir } from "../helpers/tmp.js";
-import type { Simulator } from "../../src/simulator/server.js";
-
-const HOUR = 3_600_000;
-const quiet = () => createLogger("silent", new Writable({ write: (_c, _e, cb) => cb() }));
+import {
+  clientFor,
+  type FakeClock,
+  HOUR,
+  keyOf,
+  readLines,
+  silentLogger,
+  startSimOnFakeClock,
+  tempDir,
+} from "../helpers/kit.js";
 
 function setup(sim: Simulator, clock: FakeClock, dataDir: string, budgetMs = 60_000) {
-  const client = new VcoClient({
-    http: createHttp({ baseUrl: sim.baseUrl, timeoutMs: 5000 }),
-    credentials: { kind: "token", token: TOKEN },
-    clock,
-    logger: quiet(),
-    maxInFlight: 3,
-    retryBudgetMs: budgetMs,
-  });
+  const client = clientFor(sim, clock, { retryBudgetMs: budgetMs, timeoutMs: 5000 });
   return (firstStart: number) =>
     syncEnterprise({
       client,
@@ -33,7 +26,7 @@ function setup(sim: Simulator, clock: FakeClock, dataDir: string, budgetMs = 60_
       enterprise: { id: 1, name: "ACME Corp" },
       folder: "ACME_Corp",
       clock,
-      logger: quiet(),
+      logger: silentLogger(),
       overlapMs: 15 * 60_000,
       firstStart,
     });
@@ -41,10 +34,10 @@ function setup(sim: Simulator, clock: FakeClock, dataDir: string, budgetMs = 60_
 
 describe("syncEnterprise", () => {
   it("a backlog is committed slice by slice: a failure mid-window keeps what was written, the next run finishes", async () => {
-    const clock = new FakeClock(Date.now());
-    const sim = await startSim({ now: () => clock.now() });
-    const store = sim.enterprises.get(1)!.store;
-    store.addSpread(60_000, clock.now() - 10 * HOUR, clock.now() - 1000);
+    const { clock, sim, store } = await startSimOnFakeClock(
+      { events: { count: 60_000, oldest: 10 * HOUR } },
+      Date.now(),
+    );
     const dir = tempDir();
     await ensureStateDir(dir);
     const run = setup(sim, clock, dir, 5_000);
@@ -92,10 +85,10 @@ describe("syncEnterprise", () => {
   });
 
   it("lines appended before a crash (no commit) are kept and not written again", async () => {
-    const clock = new FakeClock(Date.now());
-    const sim = await startSim({ now: () => clock.now() });
-    const store = sim.enterprises.get(1)!.store;
-    store.addSpread(100, clock.now() - HOUR, clock.now() - 60_000);
+    const { clock, sim, store } = await startSimOnFakeClock(
+      { events: { count: 100, oldest: HOUR, newest: 60_000 } },
+      Date.now(),
+    );
     const dir = tempDir();
     await ensureStateDir(dir);
     const run = setup(sim, clock, dir);

@@ -1,31 +1,17 @@
 import assert from "node:assert/strict";
-import { Writable } from "node:stream";
 import { it } from "node:test";
-import { createLogger } from "../../src/logger.js";
 import { eachOldestFirst, sliceSlots, walkSlices } from "../../src/sync/slices.js";
 import { MAX_PER_SLICE } from "../../src/sync/slicing.js";
-import { VcoClient } from "../../src/vco/client.js";
-import { createHttp } from "../../src/vco/http.js";
-import { FakeClock } from "../helpers/fake-clock.js";
-import { startSim, TOKEN } from "../helpers/sim.js";
+import { clientFor, silentLogger, startSimOnFakeClock } from "../helpers/kit.js";
 
 const DAY = 86_400_000;
 
 it("slices stay bounded when the backlog is much denser further back than the newest page suggests", async () => {
-  const clock = new FakeClock(Date.now());
-  const sim = await startSim({ now: () => clock.now() });
-  const store = sim.enterprises.get(1)!.store;
+  const { clock, sim, store } = await startSimOnFakeClock({}, Date.now());
   store.addSpread(2000, clock.now() - 3 * DAY, clock.now() - 1000); // sparse lately
   store.addSpread(60_000, clock.now() - 6 * DAY, clock.now() - 6 * DAY + 600_000); // an old burst
-  const logger = createLogger("silent", new Writable({ write: (_c, _e, cb) => cb() }));
-  const client = new VcoClient({
-    http: createHttp({ baseUrl: sim.baseUrl, timeoutMs: 5000 }),
-    credentials: { kind: "token", token: TOKEN },
-    clock,
-    logger,
-    maxInFlight: 3,
-    retryBudgetMs: 10_000,
-  });
+  const logger = silentLogger();
+  const client = clientFor(sim, clock, { retryBudgetMs: 10_000, timeoutMs: 5000, logger });
   const keys = new Set<string>();
   let biggest = 0;
   let last = -Infinity;
@@ -47,21 +33,16 @@ it("slices stay bounded when the backlog is much denser further back than the ne
 });
 
 it("walks several slices at once on a slow VCO, hands them over in order, within the in-flight limit", async () => {
-  const clock = new FakeClock(Date.now());
-  // Slow pages, as from a real orchestrator: only walking chains side by side keeps 3 busy.
-  const sim = await startSim({ now: () => clock.now(), latencyMs: 40 });
-  sim.enterprises.get(1)!.store.addSpread(40_000, clock.now() - DAY, clock.now() - 1000);
-  const logger = createLogger("silent", new Writable({ write: (_c, _e, cb) => cb() }));
+  // Slow pages, as from a real orchestrator: only chains walked side by side keep 3 busy.
+  const { clock, sim, store } = await startSimOnFakeClock(
+    { options: { latencyMs: 40 } },
+    Date.now(),
+  );
+  store.addSpread(40_000, clock.now() - DAY, clock.now() - 1000);
+  const logger = silentLogger();
   const walk = async (slots: number) => {
     sim.peakInFlight = 0;
-    const client = new VcoClient({
-      http: createHttp({ baseUrl: sim.baseUrl, timeoutMs: 5000 }),
-      credentials: { kind: "token", token: TOKEN },
-      clock,
-      logger,
-      maxInFlight: 3,
-      retryBudgetMs: 10_000,
-    });
+    const client = clientFor(sim, clock, { retryBudgetMs: 10_000, timeoutMs: 5000, logger });
     const start = clock.now() - DAY - 1000;
     let next = start;
     let events = 0;

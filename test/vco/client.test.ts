@@ -4,13 +4,18 @@ import { describe, it } from "node:test";
 import type { Credentials } from "../../src/config.js";
 import { AuthError, GaveUpError } from "../../src/errors.js";
 import { createLogger } from "../../src/logger.js";
-import { VcoClient } from "../../src/vco/client.js";
-import { eventPages } from "../../src/vco/events.js";
-import { createHttp } from "../../src/vco/http.js";
-import { enterpriseSchema } from "../../src/vco/schemas.js";
-import { FakeClock } from "../helpers/fake-clock.js";
-import { PASSWORD, startSim, TOKEN, USER } from "../helpers/sim.js";
 import type { Simulator } from "../../src/simulator/server.js";
+import { eventPages } from "../../src/vco/events.js";
+import { enterpriseSchema } from "../../src/vco/schemas.js";
+import {
+  clientFor,
+  type FakeClock,
+  HOUR,
+  PASSWORD,
+  startSimOnFakeClock,
+  TOKEN,
+  USER,
+} from "../helpers/kit.js";
 
 /** Collects log output so tests can read it (and look for secrets in it). */
 function memoryLog() {
@@ -32,13 +37,11 @@ function client(
   timeoutMs = 2000,
 ) {
   const log = memoryLog();
-  const c = new VcoClient({
-    http: createHttp({ baseUrl: sim.baseUrl, timeoutMs }),
+  const c = clientFor(sim, clock, {
     credentials,
-    clock,
-    logger: log.logger,
-    maxInFlight: 3,
     retryBudgetMs: budgetMs,
+    timeoutMs,
+    logger: log.logger,
     random: () => 0.5,
   });
   return { c, log };
@@ -53,8 +56,7 @@ const password: Credentials = {
 
 describe("VcoClient against the simulator", () => {
   it("sends the token and validates the reply", async () => {
-    const clock = new FakeClock();
-    const sim = await startSim({ now: () => clock.now() });
+    const { clock, sim } = await startSimOnFakeClock();
     const { c } = client(sim, clock);
     const e = await c.call("enterprise/getEnterprise", {}, enterpriseSchema);
     assert.equal(e.id, 1);
@@ -62,8 +64,7 @@ describe("VcoClient against the simulator", () => {
   });
 
   it("treats an HTTP 200 tokenError as an invalid token, and never logs the token", async () => {
-    const clock = new FakeClock();
-    const sim = await startSim({ now: () => clock.now() });
+    const { clock, sim } = await startSimOnFakeClock();
     const { c, log } = client(sim, clock, { kind: "token", token: "canary-token-XYZ" });
     await assert.rejects(c.call("enterprise/getEnterprise", {}, enterpriseSchema), (e: unknown) => {
       assert.ok(e instanceof AuthError);
@@ -79,11 +80,11 @@ describe("VcoClient against the simulator", () => {
       [false, 5000],
       [true, 2000],
     ] as const) {
-      const clock = new FakeClock();
-      const sim = await startSim({
-        now: () => clock.now(),
-        retryAfterHeader,
-        rateLimit: { requestsPerWindow: 1, windowMs: 2000, penaltyMs: 2000 },
+      const { clock, sim } = await startSimOnFakeClock({
+        options: {
+          retryAfterHeader,
+          rateLimit: { requestsPerWindow: 1, windowMs: 2000, penaltyMs: 2000 },
+        },
       });
       const { c } = client(sim, clock);
       await c.call("enterprise/getEnterprise", {}, enterpriseSchema);
@@ -101,8 +102,7 @@ describe("VcoClient against the simulator", () => {
       "reset",
       "truncate",
     ] as const) {
-      const clock = new FakeClock();
-      const sim = await startSim({ now: () => clock.now() });
+      const { clock, sim } = await startSimOnFakeClock();
       sim.faults = { ...sim.faults, [fault]: 1 };
       const { c } = client(sim, clock);
       const call = c.call("enterprise/getEnterprise", {}, enterpriseSchema);
@@ -115,8 +115,7 @@ describe("VcoClient against the simulator", () => {
   });
 
   it("gives up after the retry budget with a temporary error", async () => {
-    const clock = new FakeClock();
-    const sim = await startSim({ now: () => clock.now() });
+    const { clock, sim } = await startSimOnFakeClock();
     sim.faults = { ...sim.faults, unavailable: 1 };
     const { c } = client(sim, clock, undefined, 20_000);
     await assert.rejects(c.call("enterprise/getEnterprise", {}, enterpriseSchema), (e: unknown) => {
@@ -133,8 +132,7 @@ describe("VcoClient against the simulator", () => {
     ["trickle", 300, /no reply in time \(nothing complete within 300 ms\)/],
   ] as const) {
     it(`times out a reply that ${fault}s, and retries`, { timeout: 15_000 }, async () => {
-      const clock = new FakeClock();
-      const sim = await startSim({ now: () => clock.now() });
+      const { clock, sim } = await startSimOnFakeClock();
       sim.faults = { ...sim.faults, [fault]: 1 };
       const { c, log } = client(sim, clock, undefined, 60_000, timeoutMs);
       const call = c.call("enterprise/getEnterprise", {}, enterpriseSchema);
@@ -146,8 +144,7 @@ describe("VcoClient against the simulator", () => {
   }
 
   it("logs in with a password, logs in again when the session expires, and logs out", async () => {
-    const clock = new FakeClock();
-    const sim = await startSim({ now: () => clock.now() });
+    const { clock, sim } = await startSimOnFakeClock();
     const { c, log } = client(sim, clock, password);
     await c.call("enterprise/getEnterprise", {}, enterpriseSchema);
     sim.expireSessions();
@@ -165,8 +162,7 @@ describe("VcoClient against the simulator", () => {
   });
 
   it("reports the VCO's reason for a failed login (HTTP 302 + velocloud.message)", async () => {
-    const clock = new FakeClock();
-    const sim = await startSim({ now: () => clock.now() });
+    const { clock, sim } = await startSimOnFakeClock();
     const { c } = client(sim, clock, { ...password, password: "wrong" } as Credentials);
     await assert.rejects(
       c.call("enterprise/getEnterprise", {}, enterpriseSchema),
@@ -175,15 +171,13 @@ describe("VcoClient against the simulator", () => {
   });
 
   it("accepts a login that answers 302 with a session cookie", async () => {
-    const clock = new FakeClock();
-    const sim = await startSim({ now: () => clock.now(), loginSuccessStatus: 302 });
+    const { clock, sim } = await startSimOnFakeClock({ options: { loginSuccessStatus: 302 } });
     const { c } = client(sim, clock, password);
     assert.equal((await c.call("enterprise/getEnterprise", {}, enterpriseSchema)).id, 1);
   });
 
   it("turns a wrong-shaped reply into a shape error", async () => {
-    const clock = new FakeClock();
-    const sim = await startSim({ now: () => clock.now() });
+    const { clock, sim } = await startSimOnFakeClock();
     sim.faults = { ...sim.faults, wrongShape: 1 };
     const { c } = client(sim, clock);
     await assert.rejects(
@@ -195,9 +189,10 @@ describe("VcoClient against the simulator", () => {
 
 describe("eventPages", () => {
   it("follows nextPageLink, newest first, until more is false", async () => {
-    const clock = new FakeClock(Date.now());
-    const sim = await startSim({ now: () => clock.now() });
-    sim.enterprises.get(1)!.store.addSpread(5000, clock.now() - 3_600_000, clock.now() - 1000);
+    const { clock, sim } = await startSimOnFakeClock(
+      { events: { count: 5000, oldest: HOUR } },
+      Date.now(),
+    );
     const { c, log } = client(sim, clock);
     const pages = [];
     for await (const p of eventPages(
@@ -214,9 +209,10 @@ describe("eventPages", () => {
   });
 
   it("pages a legacy VCO by narrowing the interval, and warns where a second holds more than a page", async () => {
-    const clock = new FakeClock(Date.now());
-    const sim = await startSim({ now: () => clock.now(), legacyPaging: true });
-    const store = sim.enterprises.get(1)!.store;
+    const { clock, sim, store } = await startSimOnFakeClock(
+      { options: { legacyPaging: true } },
+      Date.now(),
+    );
     const burst = Math.floor((clock.now() - 60_000) / 1000) * 1000;
     for (let i = 0; i < 2100; i++) store.add(burst);
     store.addSpread(3000, clock.now() - 3_600_000, burst - 1000);

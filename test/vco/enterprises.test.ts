@@ -1,13 +1,9 @@
 import assert from "node:assert/strict";
-import { Writable } from "node:stream";
 import { it } from "node:test";
 import { AuthError, ResponseShapeError } from "../../src/errors.js";
-import { createLogger } from "../../src/logger.js";
 import { Simulator } from "../../src/simulator/server.js";
-import { VcoClient } from "../../src/vco/client.js";
 import { discoverPrincipal } from "../../src/vco/enterprises.js";
-import { createHttp } from "../../src/vco/http.js";
-import { FakeClock } from "../helpers/fake-clock.js";
+import { clientFor, FakeClock } from "../helpers/kit.js";
 
 async function world() {
   const sim = new Simulator();
@@ -23,11 +19,9 @@ async function world() {
 }
 
 const client = (sim: Simulator, token: string) =>
-  new VcoClient({
-    http: createHttp({ baseUrl: sim.baseUrl, timeoutMs: 2000 }),
+  clientFor(sim, new FakeClock(), {
     credentials: { kind: "token", token },
-    clock: new FakeClock(),
-    logger: createLogger("silent", new Writable({ write: (_c, _e, cb) => cb() })),
+    timeoutMs: 2000,
     maxInFlight: 2,
     retryBudgetMs: 10_000,
   });

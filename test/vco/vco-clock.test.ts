@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { VcoClock } from "../../src/vco/vco-clock.js";
-import { FakeClock } from "../helpers/fake-clock.js";
+import { FakeClock } from "../helpers/kit.js";
 
 describe("VcoClock", () => {
   it("starts from the offset remembered from an earlier run", () => {
