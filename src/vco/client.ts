@@ -16,6 +16,12 @@ import { classifyNetworkError, Retryable } from "./failures.js";
 import { RequestGate } from "./gate.js";
 import { PageMemory } from "./page-pool.js";
 import { readBody } from "./read-body.js";
+
+/**
+ * Reads a plain successful reply without JSON.parse; undefined sends it the ordinary way. `head`,
+ * if set, sees the first bytes of a 200 reply while the rest is still arriving.
+ */
+export type FastReader = ((reply: Buffer) => unknown) & { head?: (first: Buffer) => void };
 import { backoffDelay, rateLimitDelay } from "./retry.js";
 import { rpcErrorSchema } from "./schemas.js";
 import { loginRequest, sessionFromLogin } from "./session.js";
@@ -84,7 +90,7 @@ export class VcoClient {
     method: string,
     params: object,
     schema: S,
-    fastParse?: (reply: Buffer) => unknown,
+    fastParse?: FastReader,
   ): Promise<z.output<S>> {
     const reply = await this.callRaw(method, params, fastParse);
     const parsed = schema.safeParse(reply.body);
@@ -100,11 +106,7 @@ export class VcoClient {
    * `fastParse` may read a plain successful reply without JSON.parse; when it returns undefined
    * (an error, a cut-off reply, anything unusual) the reply takes the ordinary path.
    */
-  async callRaw(
-    method: string,
-    params: object,
-    fastParse?: (reply: Buffer) => unknown,
-  ): Promise<Reply> {
+  async callRaw(method: string, params: object, fastParse?: FastReader): Promise<Reply> {
     for (let relogins = 0; ; relogins++) {
       if (this.usesPassword && !this.session) await this.login();
       const sentWith = this.session;
@@ -159,10 +161,10 @@ export class VcoClient {
   private async attempt(
     method: string,
     params: object,
-    fastParse?: (reply: Buffer) => unknown,
+    fastParse?: FastReader,
   ): Promise<Reply | Retryable | typeof SESSION_EXPIRED> {
     // A reply meant for fastParse is read into pooled memory, which what it returns may keep.
-    const res = await this.post(`/portal/rest/${method}`, params, method, fastParse !== undefined);
+    const res = await this.post(`/portal/rest/${method}`, params, method, fastParse);
     if (res instanceof Retryable) return res;
     const classified = this.classifyStatus(res, method);
     if (classified) return classified;
@@ -227,7 +229,7 @@ export class VcoClient {
     url: string,
     params: object,
     method: string,
-    pooled = false,
+    fast?: FastReader,
   ): Promise<AxiosResponse<Buffer> | Retryable> {
     const headers: Record<string, string> = {};
     const creds = this.opts.credentials;
@@ -250,8 +252,9 @@ export class VcoClient {
         });
         this.vcoClock.observe(res.headers.date, this.opts.clock.now());
         // Read inside the gate and under the deadline: a reply is only done when all of it is in.
-        const memory = pooled ? this.memory : undefined;
-        const data = await readBody(res.data, res.headers["content-length"], memory);
+        const memory = fast ? this.memory : undefined;
+        const head = res.status === 200 ? fast?.head : undefined;
+        const data = await readBody(res.data, res.headers["content-length"], memory, head);
         return Object.assign(res, { data });
       });
     } catch (err) {

@@ -1,7 +1,7 @@
 import { ResponseShapeError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { iso } from "../time.js";
-import type { VcoClient } from "./client.js";
+import type { FastReader, VcoClient } from "./client.js";
 import { batchFromParsed, EventBatch } from "./event-batch.js";
 import { EventScanner } from "./event-scan.js";
 import { RepeatIndex } from "../dedupe/repeat-index.js";
@@ -57,11 +57,18 @@ export async function* eventPages(
   // the VCO renders it meanwhile. Used only if the link matches the one the checked reply gives.
   let early: { link: string; reply: Promise<EventsReply> } | undefined;
   let done = false;
-  const read = (bytes: Buffer) => {
+  const peek = (bytes: Buffer) => {
     const link = early || done ? undefined : scanner.peekNextPageLink(bytes);
     if (link !== undefined) early = { link, reply: ahead(ask(end, link)) };
-    return scanner.scan(bytes);
   };
+  // The first kilobyte names the next page, long before the rest of a megabyte reply is in.
+  const read: FastReader = Object.assign(
+    (bytes: Buffer) => {
+      peek(bytes);
+      return scanner.scan(bytes);
+    },
+    { head: peek },
+  );
   const ask = (to: number, link?: string) =>
     client.call(
       METHOD,

@@ -1,6 +1,9 @@
 import type { Readable } from "node:stream";
 import type { PageMemory } from "./page-pool.js";
 
+/** Enough for the metaData object that starts an events reply. */
+const HEAD_BYTES = 1024;
+
 /**
  * The whole body. Event replies go into pooled memory (page-pool.ts), sized by Content-Length when
  * the server sends one, so that a backfill does not leave a megabyte of garbage per page. Other
@@ -10,6 +13,8 @@ export async function readBody(
   stream: Readable,
   length: unknown,
   memory: PageMemory | undefined,
+  /** Called once with the first HEAD_BYTES (or all, if fewer): a reply's metaData comes first. */
+  onHead?: (head: Buffer) => void,
 ): Promise<Buffer> {
   if (!memory) {
     const chunks: Buffer[] = [];
@@ -29,7 +34,12 @@ export async function readBody(
         buf = bigger;
       }
       n += c.copy(buf, n);
+      if (onHead && n >= HEAD_BYTES) {
+        onHead(buf.subarray(0, n));
+        onHead = undefined;
+      }
     }
+    onHead?.(buf.subarray(0, n));
   } catch (err) {
     memory.giveBuffer(buf);
     throw err;
