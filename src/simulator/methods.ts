@@ -29,6 +29,8 @@ export interface MethodContext {
   enterprises: Map<number, SimEnterprise>;
   legacyPaging: boolean;
   pageLimit: number;
+  /** Set by event queries: how many events the reply holds. */
+  served: number;
 }
 
 const invalid = (message: string) => new RpcFailure(-32602, `Invalid params: ${message}`);
@@ -160,6 +162,7 @@ export function getEnterpriseEvents(ctx: MethodContext): Buffer {
   }
   e.store.release(ctx.now);
   const { data, count, more } = e.store.page(start, end, offset, limit);
+  ctx.served = count;
   const meta: Record<string, unknown> = { limit, more };
   if (more && !ctx.legacyPaging)
     meta.nextPageLink = encodeLink({ e: e.id, s: start, t: end, o: offset + count });
