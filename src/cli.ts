@@ -135,6 +135,11 @@ program
     "0",
   )
   .option(
+    "--latency-per-event <ms>",
+    "how much longer an event query takes per event it returns, e.g. 0.05 (+102 ms for 2048)",
+    "0",
+  )
+  .option(
     "--clock-offset <duration>",
     "run the simulated VCO's clock this far from this machine's, e.g. -40m or 6h",
     "0s",
@@ -149,6 +154,7 @@ program
       shape: string;
       clockOffset: string;
       latency: string;
+      latencyPerEvent: string;
     }) =>
       run("simulate", async () => {
         const { simulateCommand } = await import("./commands/simulate.js");
@@ -162,12 +168,21 @@ program
         const latencyMs = Number(o.latency);
         if (!Number.isInteger(latencyMs) || latencyMs < 0)
           throw new ConfigError(`--latency "${o.latency}" is not a whole number of milliseconds`);
+        const latencyPerEventMs = Number(o.latencyPerEvent);
+        if (!Number.isFinite(latencyPerEventMs) || latencyPerEventMs < 0)
+          throw new ConfigError(
+            `--latency-per-event "${o.latencyPerEvent}" is not a number of milliseconds, e.g. 0.05`,
+          );
+        const backlog = Number(o.backlog);
+        if (!Number.isSafeInteger(backlog) || backlog < 0)
+          throw new ConfigError(`--backlog "${o.backlog}" is not a whole number of events`);
         await simulateCommand({
           clockOffsetMs,
           latencyMs,
+          latencyPerEventMs,
+          backlog,
           host: o.host,
           port: Number(o.port),
-          backlog: Number(o.backlog),
           ratePerMinute: Number(o.rate),
           legacyPaging: o.paging === "legacy",
           logicalIds: o.shape === "6.2",

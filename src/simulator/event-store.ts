@@ -74,7 +74,8 @@ export class EventStore {
     const last = this.count > 0 ? this.time[this.count - 1]! : -Infinity;
     // Appended in place when the spread starts at or after the newest event; else merged.
     const inPlace = at(0) >= last;
-    if (inPlace) this.reserve(this.count + count);
+    // A little room to spare, so the first live event added next is not a copy of every column.
+    if (inPlace) this.reserve(this.count + count + (count >> 6));
     const times = inPlace ? this.time.subarray(this.count) : new Float64Array(count);
     const refs = inPlace ? this.ref.subarray(this.count) : new Int32Array(count);
     // Creation order interleaves halves so ids do not follow eventTime.
@@ -113,7 +114,7 @@ export class EventStore {
   private merge(times: Float64Array, refs: Int32Array): void {
     let i = this.count - 1;
     let j = times.length - 1;
-    this.reserve(this.count + times.length);
+    this.reserve(this.count + times.length + (times.length >> 6));
     for (let w = this.count + times.length - 1; j >= 0; w--) {
       if (i >= 0 && this.time[i]! > times[j]!) {
         this.time[w] = this.time[i]!;

@@ -103,7 +103,9 @@ export class Simulator {
 
   addEnterprise(id: number, name: string, proxyId?: number): SimEnterprise {
     const store = new EventStore(this.options.shape ?? "classic", name, this.nextFirstId);
-    this.nextFirstId += 10_000_000;
+    // Far enough apart that no enterprise's classic ids run into the next one's, at any backlog
+    // `simulate` takes.
+    this.nextFirstId += 1_000_000_000;
     const e: SimEnterprise = { id, name, logicalId: randomUUID(), proxyId, store };
     this.enterprises.set(id, e);
     return e;
