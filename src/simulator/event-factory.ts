@@ -89,7 +89,7 @@ export class EventFactory {
   private n = 0;
   /** Per factory: its 6.2 logicalIds look random and differ from every other factory's. */
   private readonly salt: Uint32Array;
-  private readonly pieces: Pieces[];
+  private readonly templates: Template[];
   /** The most bytes one event of this factory takes. */
   readonly maxBytes: number;
   private readonly scratch: Buffer;
@@ -100,14 +100,14 @@ export class EventFactory {
     private readonly firstId = 1_000_000,
   ) {
     this.salt = randomFillSync(new Uint32Array(4));
-    this.pieces = Array.from({ length: PERIOD }, (_, r) => pieces(shape, enterpriseName, r));
-    const longest = Math.max(
-      ...this.pieces.map(
-        (p) => p.a.length + p.b.length + p.c.length + p.d.length + p.e.length + p.f.length,
+    this.templates = Array.from({ length: PERIOD }, (_, r) => template(shape, enterpriseName, r));
+    this.maxBytes = Math.max(
+      ...this.templates.map(
+        (t) =>
+          t.parts.reduce((n, part) => n + part.length, 0) +
+          t.slots.reduce((n, slot) => n + SLOT_MAX_BYTES[slot]!, 0),
       ),
     );
-    // Room for what varies: two times, an id, an event number, a UUID and two hex digits.
-    this.maxBytes = longest + 2 * ISO_MAX + 20 + 20 + 36 + 2;
     this.scratch = Buffer.alloc(this.maxBytes);
   }
 
@@ -175,53 +175,56 @@ export class EventFactory {
    * bytes made once per kind, link and edge; returns where it ends. No string is made per event.
    */
   renderInto(buf: Buffer, at: number, i: number, time: number): number {
-    const p = this.pieces[i % PERIOD]!;
-    const h = i % 97;
-    if (this.shape === "6.2") {
-      buf.set(p.a, at);
-      at = putIso(buf, at + p.a.length, time + 20_000);
-      buf.set(p.b, at);
-      at += p.b.length;
-      buf[at++] = HEX_DIGITS[h >> 4]!;
-      buf[at++] = HEX_DIGITS[h & 15]!;
-      buf.set(p.c, at);
-      at = putInt(buf, at + p.c.length, i);
-      buf.set(p.d, at);
-      at = putIso(buf, at + p.d.length, time);
-      buf.set(p.e, at);
-      at = putUuid(buf, at + p.e.length, i, this.salt);
-      buf.set(p.f, at);
-      return at + p.f.length;
+    const { parts, slots } = this.templates[i % PERIOD]!;
+    for (let k = 0; k < slots.length; k++) {
+      buf.set(parts[k]!, at);
+      at = this.putSlot(buf, at + parts[k]!.length, slots[k]!, i, time);
     }
-    buf.set(p.a, at);
-    at = putInt(buf, at + p.a.length, this.firstId + i);
-    buf.set(p.b, at);
-    at = putIso(buf, at + p.b.length, time);
-    buf.set(p.c, at);
-    at += p.c.length;
-    buf[at++] = HEX_DIGITS[h >> 4]!;
-    buf[at++] = HEX_DIGITS[h & 15]!;
-    buf.set(p.d, at);
-    at = putInt(buf, at + p.d.length, i);
-    buf.set(p.e, at);
-    return at + p.e.length;
+    const last = parts[slots.length]!;
+    buf.set(last, at);
+    return at + last.length;
+  }
+
+  private putSlot(buf: Buffer, at: number, slot: Slot, i: number, time: number): number {
+    switch (slot) {
+      case Slot.Id:
+        return putInt(buf, at, this.firstId + i);
+      case Slot.Time:
+        return putIso(buf, at, time);
+      case Slot.Created:
+        return putIso(buf, at, time + 20_000);
+      case Slot.Hex:
+        return putHex(buf, at, i % 97, 2);
+      case Slot.Seq:
+        return putInt(buf, at, i);
+      case Slot.Uuid:
+        return putUuid(buf, at, i, this.salt);
+    }
   }
 }
 
 /** An event's time as the factory serves it: whole seconds. */
 export const toSecond = (t: number): number => Math.floor(t / 1000) * 1000;
 
-/** The constant stretches of one residue's JSON (UTF-8), between the parts that vary per event. */
-interface Pieces {
-  a: Buffer;
-  b: Buffer;
-  c: Buffer;
-  d: Buffer;
-  e: Buffer;
-  f: Buffer;
+/** What varies per event in its JSON: its id, eventTime, created, detail's hex and seq, logicalId. */
+enum Slot {
+  Id,
+  Time,
+  Created,
+  Hex,
+  Seq,
+  Uuid,
+}
+/** The most bytes each slot takes ("+275760-09-13T00:00:00.000Z" is the longest ISO time). */
+const SLOT_MAX_BYTES = [20, 27, 27, 2, 20, 36];
+
+/** One residue's JSON: constant stretches (UTF-8), with a slot between each two. */
+interface Template {
+  parts: Buffer[];
+  slots: Slot[];
 }
 
-function pieces(shape: Shape, enterpriseName: string, r: number): Pieces {
+function template(shape: Shape, enterpriseName: string, r: number): Template {
   const kind = KINDS[r % KINDS.length]!;
   const link = LINKS[(r * 7) % LINKS.length]!;
   const edge = EDGES[(r * 3) % EDGES.length]!;
@@ -229,34 +232,49 @@ function pieces(shape: Shape, enterpriseName: string, r: number): Pieces {
   const q = (v: unknown) => JSON.stringify(v);
   // Escaped as inside a JSON string (the detail is JSON in a string): per character, so by parts.
   const esc = (s: string) => q(s).slice(1, -1);
-  const detailHead = `"${esc('{"logicalId":"ac:3b:77:31:cc:')}`;
-  const detailMid = esc(`:0000","link":${q(link)},"seq":`);
-  const detailTail = `${esc("}")}"`;
-  const bytes = (...parts: string[]) =>
-    parts.map((s) => Buffer.from(s)) as [Buffer, Buffer, Buffer, Buffer, Buffer, Buffer];
-  if (shape === "6.2") {
-    const [a, b, c, d, e, f] = bytes(
-      `{"category":${q(kind.category)},"created":"`,
-      `","detail":${detailHead}`,
-      detailMid,
-      `${detailTail},"edgeName":${q(user ? "" : edge)},"enterpriseName":${q(enterpriseName)},` +
-        `"enterpriseUsername":${q(user ? "admin@example.com" : "")},"event":${q(kind.event)},"eventTime":"`,
-      `","logicalId":"`,
-      `","message":${q(kind.message(link))},"segmentName":"","severity":${q(kind.severity)}}`,
-    );
-    return { a, b, c, d, e, f };
+  const detail = [
+    `"${esc('{"logicalId":"ac:3b:77:31:cc:')}`,
+    Slot.Hex,
+    esc(`:0000","link":${q(link)},"seq":`),
+    Slot.Seq,
+    `${esc("}")}"`,
+  ];
+  const layout =
+    shape === "6.2"
+      ? [
+          `{"category":${q(kind.category)},"created":"`,
+          Slot.Created,
+          `","detail":`,
+          ...detail,
+          `,"edgeName":${q(user ? "" : edge)},"enterpriseName":${q(enterpriseName)},`,
+          `"enterpriseUsername":${q(user ? "admin@example.com" : "")},"event":${q(kind.event)},`,
+          `"eventTime":"`,
+          Slot.Time,
+          `","logicalId":"`,
+          Slot.Uuid,
+          `","message":${q(kind.message(link))},"segmentName":"","severity":${q(kind.severity)}}`,
+        ]
+      : [
+          `{"id":`,
+          Slot.Id,
+          `,"eventTime":"`,
+          Slot.Time,
+          `","event":${q(kind.event)},"category":${q(kind.category)},"severity":${q(kind.severity)},`,
+          `"message":${q(kind.message(link))},"detail":`,
+          ...detail,
+          `,"enterpriseUsername":${q(user ? "admin@example.com" : null)},`,
+          `"edgeName":${q(user ? null : edge)},"segmentName":null}`,
+        ];
+  const parts: string[] = [""];
+  const slots: Slot[] = [];
+  for (const item of layout) {
+    if (typeof item === "string") parts[parts.length - 1] += item;
+    else {
+      slots.push(item);
+      parts.push("");
+    }
   }
-  const [a, b, c, d, e, f] = bytes(
-    `{"id":`,
-    `,"eventTime":"`,
-    `","event":${q(kind.event)},"category":${q(kind.category)},"severity":${q(kind.severity)},` +
-      `"message":${q(kind.message(link))},"detail":${detailHead}`,
-    detailMid,
-    `${detailTail},"enterpriseUsername":${q(user ? "admin@example.com" : null)},` +
-      `"edgeName":${q(user ? null : edge)},"segmentName":null}`,
-    "",
-  );
-  return { a, b, c, d, e, f };
+  return { parts: parts.map((t) => Buffer.from(t)), slots };
 }
 
 const HEX_DIGITS = Buffer.from("0123456789abcdef");
@@ -311,8 +329,6 @@ function mix(h: number): number {
 }
 
 const DAY = 86_400_000;
-/** The longest ISO time: "+275760-09-13T00:00:00.000Z". */
-const ISO_MAX = 27;
 /** "HH:MM:SS.000Z" for each second of a day, 13 bytes each; made when first needed. */
 let clock: Buffer | undefined;
 let cachedDay = NaN;
