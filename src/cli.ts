@@ -119,7 +119,11 @@ program
   )
   .option("--host <host>", "address to listen on", "127.0.0.1")
   .option("--port <port>", "port to listen on", "8585")
-  .option("--backlog <count>", "events already there, spread over the last 24 hours", "5000")
+  .option(
+    "--backlog <count>",
+    "events already there, spread over the last 24 hours; at most 100000000",
+    "5000",
+  )
   .option("--rate <perMinute>", "new events per minute while it runs", "30")
   .addOption(
     new Option("--paging <mode>", "how pages are linked")
