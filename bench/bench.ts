@@ -37,7 +37,7 @@ const LATENCY_EVENTS = oneInt("BENCH_LATENCY_EVENTS", 100_000);
 const LATENCY_MS = oneInt("BENCH_LATENCY_MS", 300);
 /** VCO_MAX_IN_FLIGHT's default: the reference for the latency row is pages × latency / this. */
 const IN_FLIGHT = 3;
-/** Backfill and floor runs per spread size, alternated; the best of each is compared. */
+/** Backfill and floor runs per row, alternated; the best of each is compared. */
 const REPEAT = clamp(Number(process.env.BENCH_REPEAT ?? 2), 1, 5);
 /** No-new-events runs after each spread backfill. */
 const QUIET_RUNS = 3;
@@ -56,8 +56,6 @@ interface Case {
   spanMs: number;
   since: string;
   sinceMs: number;
-  /** Floor and fetch runs, alternated. */
-  repeat: number;
   /** Enterprise id and token number; the enterprise's name, and the folder fetch writes it to. */
   id: number;
   name: string;
@@ -104,10 +102,10 @@ async function main(): Promise<void> {
           .map(
             (c) =>
               `  ${fmtInt(c.events).padStart(9)} events over ${c.shape} at ${c.url}, ` +
-              `\`fetch --since ${c.since}\` (best of ${c.repeat})\n`,
+              `\`fetch --since ${c.since}\`\n`,
           )
           .join("") +
-        "each backfill goes into a fresh data dir, alternating with the floor\n\n",
+        `each backfill goes into a fresh data dir; best of ${REPEAT}, alternating with the floor\n\n`,
     );
 
     const results: CaseResult[] = [];
@@ -124,22 +122,22 @@ async function main(): Promise<void> {
 
 /** The rows BENCH_ROWS asks for, each with its enterprise filled and its simulator started. */
 async function setUp(plain: Simulator, slow: Simulator): Promise<Case[]> {
-  type Row = Pick<Case, "kind" | "shape" | "events" | "spanMs" | "since" | "sinceMs" | "repeat">;
+  type Row = Pick<Case, "kind" | "shape" | "events" | "spanMs" | "since" | "sinceMs">;
   const week = { shape: "7 days", spanMs: 7 * DAY, since: "8d", sinceMs: 8 * DAY };
   const rows: Row[] = [];
   if (ROWS.has("spread"))
-    for (const events of SIZES) rows.push({ ...week, kind: "spread", events, repeat: REPEAT });
+    for (const events of SIZES) rows.push({ ...week, kind: "spread", events });
   if (ROWS.has("dense")) {
     const day = { spanMs: DAY, since: "2d", sinceMs: 2 * DAY };
-    rows.push({ ...day, kind: "dense", shape: "1 day", events: DENSE, repeat: 1 });
+    rows.push({ ...day, kind: "dense", shape: "1 day", events: DENSE });
   }
   if (ROWS.has("weeks")) {
     const weeks = { spanMs: 280 * DAY, since: "41w", sinceMs: 41 * 7 * DAY };
-    rows.push({ ...weeks, kind: "weeks", shape: "280 days", events: WEEKS, repeat: 1 });
+    rows.push({ ...weeks, kind: "weeks", shape: "280 days", events: WEEKS });
   }
   if (ROWS.has("latency")) {
     const shape = `7 days, ${LATENCY_MS} ms a page`;
-    rows.push({ ...week, kind: "latency", shape, events: LATENCY_EVENTS, repeat: 1 });
+    rows.push({ ...week, kind: "latency", shape, events: LATENCY_EVENTS });
   }
   const now = Date.now();
   const filled = rows.map((r, i) => {
@@ -158,7 +156,7 @@ async function setUp(plain: Simulator, slow: Simulator): Promise<Case[]> {
 async function benchCase(tmp: string, c: Case): Promise<CaseResult> {
   const r: CaseResult = { c, floor: [], fetch: [], quiet: [], quietUnbundled: [], floorPages: 0 };
   let dataDir = "";
-  for (let rep = 0; rep < c.repeat; rep++) {
+  for (let rep = 0; rep < REPEAT; rep++) {
     const floor = await runFloor(tmp, c);
     const floorOut = JSON.parse(floor.stdout) as { events: number; pages: number };
     if (floorOut.events !== c.events)
