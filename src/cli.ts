@@ -119,7 +119,11 @@ program
   )
   .option("--host <host>", "address to listen on", "127.0.0.1")
   .option("--port <port>", "port to listen on", "8585")
-  .option("--backlog <count>", "events already there, spread over the last 24 hours", "5000")
+  .option(
+    "--backlog <count>",
+    "events already there, spread over the last 24 hours; at most 100000000",
+    "5000",
+  )
   .option("--rate <perMinute>", "new events per minute while it runs", "30")
   .addOption(
     new Option("--paging <mode>", "how pages are linked")
@@ -132,6 +136,11 @@ program
   .option(
     "--latency <ms>",
     "how long each API call takes to answer, as a real VCO's hundreds of ms",
+    "0",
+  )
+  .option(
+    "--latency-per-event <ms>",
+    "how much longer an event query takes per event it returns, e.g. 0.05 (+102 ms for 2048)",
     "0",
   )
   .option(
@@ -149,6 +158,7 @@ program
       shape: string;
       clockOffset: string;
       latency: string;
+      latencyPerEvent: string;
     }) =>
       run("simulate", async () => {
         const { simulateCommand } = await import("./commands/simulate.js");
@@ -162,12 +172,21 @@ program
         const latencyMs = Number(o.latency);
         if (!Number.isInteger(latencyMs) || latencyMs < 0)
           throw new ConfigError(`--latency "${o.latency}" is not a whole number of milliseconds`);
+        const latencyPerEventMs = Number(o.latencyPerEvent);
+        if (!Number.isFinite(latencyPerEventMs) || latencyPerEventMs < 0)
+          throw new ConfigError(
+            `--latency-per-event "${o.latencyPerEvent}" is not a number of milliseconds, e.g. 0.05`,
+          );
+        const backlog = Number(o.backlog);
+        if (!Number.isSafeInteger(backlog) || backlog < 0)
+          throw new ConfigError(`--backlog "${o.backlog}" is not a whole number of events`);
         await simulateCommand({
           clockOffsetMs,
           latencyMs,
+          latencyPerEventMs,
+          backlog,
           host: o.host,
           port: Number(o.port),
-          backlog: Number(o.backlog),
           ratePerMinute: Number(o.rate),
           legacyPaging: o.paging === "legacy",
           logicalIds: o.shape === "6.2",

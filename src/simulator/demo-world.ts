@@ -3,22 +3,28 @@ import { Simulator, type SimulatorOptions } from "./server.js";
 export const DEMO_TOKEN = "demo-token-not-a-secret";
 export const DEMO_USER = { username: "admin@acme.example", password: "demo-password" };
 
+const DAY = 24 * 3_600_000;
+/** The partner's enterprises, each with a quarter of ACME's backlog. */
+const PARTNER_ENTERPRISES = [
+  [102, "Globex Retail"],
+  [103, "Initech / Branches"],
+] as const;
+
+/** The events a demo world with this backlog holds in all. */
+export const demoEventCount = (backlog: number): number =>
+  backlog + PARTNER_ENTERPRISES.length * Math.ceil(backlog / 4);
+
 /**
  * A small, realistic orchestrator: one customer enterprise with a day of events, reachable with
  * a token or a password; plus a partner and an operator with a few more enterprises.
  */
-const DAY = 24 * 3_600_000;
-
 export function demoSimulator(backlog: number, options: SimulatorOptions = {}): Simulator {
   const sim = new Simulator(options);
   const now = sim.now();
   const acme = sim.addEnterprise(101, "ACME Corp");
   // A day of events that a first fetch (VCO_LOOKBACK, 24h by default) reaches all of.
   acme.store.addSpread(backlog, now - DAY + 60_000, now - 60_000);
-  for (const [id, name] of [
-    [102, "Globex Retail"],
-    [103, "Initech / Branches"],
-  ] as const) {
+  for (const [id, name] of PARTNER_ENTERPRISES) {
     sim
       .addEnterprise(id, name, 7)
       .store.addSpread(Math.ceil(backlog / 4), now - DAY + 60_000, now - 60_000);

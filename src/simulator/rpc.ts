@@ -82,11 +82,15 @@ export class Replies {
     this.log.push({ method, status, fault, at: Date.now() });
   }
 
-  /** A method's result, inside a JSON-RPC envelope when the call came in one. */
+  /** A method's result, inside a JSON-RPC envelope when the call came in one; a Buffer is JSON already. */
   result(res: ServerResponse, call: RpcCall, rpc: boolean, result: unknown): void {
-    const json = typeof result === "string" ? result : JSON.stringify(result);
+    const json = Buffer.isBuffer(result) ? result : Buffer.from(JSON.stringify(result));
     const out = rpc
-      ? `{"jsonrpc":"2.0","id":${JSON.stringify(call.rpcId)},"result":${json}}`
+      ? Buffer.concat([
+          Buffer.from(`{"jsonrpc":"2.0","id":${JSON.stringify(call.rpcId)},"result":`),
+          json,
+          Buffer.from("}"),
+        ])
       : json;
     this.send(res, 200, "application/json", out, call.method);
   }
@@ -117,7 +121,7 @@ export class Replies {
     res: ServerResponse,
     status: number,
     type: string,
-    body: string,
+    body: string | Buffer,
     method: string,
     fault?: Fault,
   ): void {

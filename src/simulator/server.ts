@@ -7,7 +7,13 @@ import { EventStore } from "./event-store.js";
 import type { Shape } from "./event-factory.js";
 import { injure, tooMany, wrongShape } from "./fault-replies.js";
 import { NO_FAULTS, pickFault, seededRandom, type Fault, type FaultRates } from "./faults.js";
-import { METHODS, RpcFailure, type SimEnterprise, type SimPrincipal } from "./methods.js";
+import {
+  METHODS,
+  RpcFailure,
+  type MethodContext,
+  type SimEnterprise,
+  type SimPrincipal,
+} from "./methods.js";
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from "./rate-limiter.js";
 import { readCall, Replies, type RequestLogEntry } from "./rpc.js";
 
@@ -36,6 +42,13 @@ export interface SimulatorOptions {
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** Time each admitted API call takes to answer, so concurrency limits have something to bite on. */
   latencyMs?: number;
+  /** latencyMs for these methods only (every method, when absent). */
+  latencyMethods?: string[];
+  /**
+   * Event queries also take this long for each event they return (fractions of a ms allowed), as a
+   * real VCO takes longer over a full page: answering time latencyMs + events × this.
+   */
+  latencyPerEventMs?: number;
 }
 
 /**
@@ -90,7 +103,9 @@ export class Simulator {
 
   addEnterprise(id: number, name: string, proxyId?: number): SimEnterprise {
     const store = new EventStore(this.options.shape ?? "classic", name, this.nextFirstId);
-    this.nextFirstId += 10_000_000;
+    // Far enough apart that no enterprise's classic ids run into the next one's, at any backlog
+    // `simulate` takes.
+    this.nextFirstId += 1_000_000_000;
     const e: SimEnterprise = { id, name, logicalId: randomUUID(), proxyId, store };
     this.enterprises.set(id, e);
     return e;
@@ -189,17 +204,21 @@ export class Simulator {
         : this.limiter.admit(who.client, this.now());
     if (!admitted.ok) return this.tooMany(res, admitted.retryAfterMs, method);
     try {
-      if (this.options.latencyMs) await sleep(this.options.latencyMs);
+      const { latencyMs, latencyMethods, latencyPerEventMs } = this.options;
+      if (latencyMs && (!latencyMethods || latencyMethods.includes(method))) await sleep(latencyMs);
       const handler = METHODS[method];
       if (!handler) throw new RpcFailure(-32601, `Method not found: ${method}`);
-      const result = handler({
+      const ctx: MethodContext = {
         principal: who.principal,
         params,
         now: this.now(),
         enterprises: this.enterprises,
         legacyPaging: this.options.legacyPaging ?? false,
         pageLimit: this.options.pageLimit ?? 2048,
-      });
+        served: 0,
+      };
+      const result = handler(ctx);
+      if (latencyPerEventMs && ctx.served > 0) await sleep(ctx.served * latencyPerEventMs);
       if (fault === "wrongShape") return wrongShape(this.out, res, call, rpc);
       return this.out.result(res, call, rpc, result);
     } catch (err) {
