@@ -5,6 +5,7 @@ import { reconcile } from "../sink/recover.js";
 import { loadState, type EnterpriseState } from "../store/state.js";
 import { iso } from "../time.js";
 import { eventKey } from "../vco/event-key.js";
+import { CLOCK_RESOLUTION_MS } from "../vco/vco-clock.js";
 
 export interface Recovered {
   /** The last committed state, if any. */
@@ -91,7 +92,8 @@ export function pullBackFromFuture(
   vcoNow: number,
   log: Logger,
 ): number | null {
-  if (cursor === null || cursor <= vcoNow) return cursor;
+  // Within the estimate's resolution, a cursor is not ahead: it came from an estimate as good.
+  if (cursor === null || cursor <= vcoNow + CLOCK_RESOLUTION_MS) return cursor;
   const to = Math.min(vcoNow, seen.newest ?? vcoNow);
   log.warn(
     { event: "cursor-pulled-back", cursor: iso(cursor), vcoNow: iso(vcoNow), to: iso(to) },

@@ -23,8 +23,9 @@ export class VcoClock {
     if (typeof dateHeader !== "string") return;
     const at = Date.parse(dateHeader);
     if (Number.isNaN(at)) return;
-    // The header is cut to the second: the middle of that second is the best guess.
-    this.measuredOffset = at + 500 - receivedAt;
+    // The header is cut to the second and was written before we read it, so the VCO's now is at
+    // least this: an estimate that can only lag keeps cursors out of the VCO's future.
+    this.measuredOffset = at - receivedAt;
     this.measuredAt = receivedAt;
   }
 
@@ -47,3 +48,6 @@ export class VcoClock {
 
 /** A clock difference worth a warning: beyond this, cursors would be wrong by more than noise. */
 export const CLOCK_WARN_MS = 60_000;
+
+/** How far the estimate can lag the VCO's real now: the Date header's second, and the wire. */
+export const CLOCK_RESOLUTION_MS = 2_000;

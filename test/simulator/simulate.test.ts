@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { checkBacklog, MAX_BACKLOG } from "../../src/commands/simulate.js";
-import { assertOneLineError } from "../e2e/support.js";
-import { runCli } from "../helpers/cli.js";
-import { startSim, TOKEN } from "../helpers/sim.js";
+import { assertOneLineError, runCli, startSim, TOKEN } from "../helpers/kit.js";
 
 describe("vco-events simulate", () => {
   it("refuses a backlog it cannot hold up front: one line, exit 78, no stack trace", async () => {

@@ -11,14 +11,14 @@ describe("VcoClock", () => {
     assert.equal(vco.measured, undefined);
   });
 
-  it("follows each reply's Date header, taking the middle of its second", () => {
+  it("follows each reply's Date header, never ahead of the VCO's now", () => {
     const local = new FakeClock(Date.parse("2026-11-30T12:00:00.000Z"));
     const vco = new VcoClock(local, 123);
     vco.observe("Mon, 30 Nov 2026 11:20:00 GMT");
-    assert.equal(vco.offsetMs, -40 * 60_000 + 500);
-    assert.deepEqual(vco.measured, { offsetMs: -40 * 60_000 + 500, at: local.now() });
+    assert.equal(vco.offsetMs, -40 * 60_000);
+    assert.deepEqual(vco.measured, { offsetMs: -40 * 60_000, at: local.now() });
     local.t += 10_000;
-    assert.equal(vco.now(), Date.parse("2026-11-30T11:20:10.500Z"));
+    assert.equal(vco.now(), Date.parse("2026-11-30T11:20:10.000Z"));
   });
 
   it("ignores a missing or unreadable header", () => {
