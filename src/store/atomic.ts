@@ -6,12 +6,21 @@ import { storageError } from "./storage-error.js";
  * Replace a file so that a crash at any instant leaves either the old or the new content, never
  * a mix or an empty file: write a temp file, fsync it, rename it over, fsync the directory.
  */
-export async function writeFileAtomic(file: string, content: string, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  content: string | Iterable<Uint8Array>,
+  mode = 0o600,
+): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
   try {
     const fh = await fs.open(tmp, "w", mode);
     try {
-      await fh.writeFile(content, "utf8");
+      if (typeof content === "string") await fh.writeFile(content, "utf8");
+      else {
+        for (const piece of content) {
+          for (let at = 0; at < piece.length;) at += (await fh.write(piece, at)).bytesWritten;
+        }
+      }
       await fh.sync();
     } finally {
       await fh.close();

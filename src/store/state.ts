@@ -74,8 +74,25 @@ export async function loadState(
   return parsed.data;
 }
 
-export async function saveState(dataDir: string, state: EnterpriseState): Promise<void> {
-  await writeFileAtomic(stateFile(dataDir, state.enterpriseId), JSON.stringify(state));
+/**
+ * Saves the state. `seenJson`, when given, is the seen window as JSON in pieces (SeenWindow.json)
+ * and stands for `state.seen`: the file is the same either way, and older versions read it.
+ */
+export async function saveState(
+  dataDir: string,
+  state: EnterpriseState,
+  seenJson?: Iterable<Uint8Array>,
+): Promise<void> {
+  const file = stateFile(dataDir, state.enterpriseId);
+  if (!seenJson) return writeFileAtomic(file, JSON.stringify(state));
+  const rest = JSON.stringify({ ...state, seen: undefined }); // undefined: left out
+  await writeFileAtomic(file, withSeen(rest, seenJson));
+}
+
+function* withSeen(rest: string, seenJson: Iterable<Uint8Array>): Generator<Uint8Array> {
+  yield Buffer.from(`${rest.slice(0, -1)},"seen":`);
+  yield* seenJson;
+  yield Buffer.from("}");
 }
 
 export async function listStates(dataDir: string): Promise<EnterpriseState[]> {

@@ -1,7 +1,7 @@
 import type { SeenWindow } from "../dedupe/seen-window.js";
 import type { Logger } from "../logger.js";
 import type { NdjsonFile } from "../sink/ndjson-file.js";
-import { saveState, type EnterpriseState, type RunRecord } from "../store/state.js";
+import { loadState, saveState, type EnterpriseState, type RunRecord } from "../store/state.js";
 import { iso, type Clock } from "../time.js";
 
 /**
@@ -52,7 +52,10 @@ export class CommitCadence {
     private readonly o: {
       dataDir: string;
       file: NdjsonFile;
-      /** The run's state; it changes only when a commit has saved it. */
+      /**
+       * The run's state; it changes only when a commit has saved it. Its `seen` is not used: the
+       * window is saved from `seen` below.
+       */
       state: EnterpriseState;
       seen: SeenWindow;
       clock: Clock;
@@ -71,8 +74,8 @@ export class CommitCadence {
   /** Saves the state with the cursor moved to `to`, after an fsync of the file. */
   async commit(to = this.o.state.cursor): Promise<void> {
     const mark = await this.o.file.mark();
-    const next = { ...this.o.state, cursor: to, file: mark, seen: this.o.seen.toJSON() };
-    await saveState(this.o.dataDir, next);
+    const next = { ...this.o.state, cursor: to, file: mark };
+    await saveState(this.o.dataDir, next, this.o.seen.json());
     Object.assign(this.o.state, next);
   }
 
@@ -145,7 +148,14 @@ export class CommitCadence {
       () => true,
       () => false,
     );
-    if (!saved) await saveState(this.o.dataDir, this.o.state).catch(() => {});
+    if (!saved) {
+      // The window in memory may hold keys of lines that never reached the file: the one saved
+      // with the cursor goes back as it was.
+      const { dataDir, state } = this.o;
+      await loadState(dataDir, state.enterpriseId)
+        .then((last) => saveState(dataDir, { ...state, seen: last?.seen ?? [] }))
+        .catch(() => {});
+    }
   }
 }
 

@@ -134,12 +134,8 @@ function newEvents(slice: Slice, seen: SeenWindow, packer: LinePacker, keepFrom:
   let written = 0;
   eachOldestFirst(slice, (batch, i) => {
     const time = batch.time[i]!;
-    let key: string | undefined;
-    if (seen.mayHold(time)) {
-      key = batch.key(i);
-      if (seen.has(key)) return;
-    }
-    if (time >= keepFrom) seen.add(key ?? batch.key(i), time);
+    if (seen.mayHold(time) && seen.hasEvent(batch, i)) return;
+    if (time >= keepFrom) seen.addEvent(batch, i, time);
     const line = batch.rewritten?.get(i);
     if (line) packer.add(line, 0, line.length);
     else packer.add(batch.bytes, batch.start[i]!, batch.end[i]!);
@@ -161,7 +157,7 @@ function startingState(
     enterpriseName: o.enterprise.name,
     folder: o.folder,
     cursor,
-    seen: saved?.seen ?? [],
+    seen: [], // saved from the SeenWindow by each commit
     file: saved?.file ?? null,
     lastRun: saved?.lastRun ?? null,
     lastSuccessAt: saved?.lastSuccessAt ?? null,

@@ -8,7 +8,7 @@ import { eventKey } from "../vco/event-key.js";
 import { CLOCK_RESOLUTION_MS } from "../vco/vco-clock.js";
 
 export interface Recovered {
-  /** The last committed state, if any. */
+  /** The last committed state, if any; its seen window is `seen` (not kept twice). */
   saved: EnterpriseState | undefined;
   /** Where this run starts from: the committed cursor, or one rebuilt from the file. */
   cursor: number | null;
@@ -77,7 +77,7 @@ export async function recoverState(o: {
       "enterprise renamed; new events go to the new folder",
     );
   }
-  return { saved, cursor, seen };
+  return { saved: saved && { ...saved, seen: [] }, cursor, seen };
 }
 
 /**
