@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import { SeenWindow } from "../../src/dedupe/seen-window.js";
-import { scanEventsReply } from "../../src/vco/event-scan.js";
+import { EventScanner } from "../../src/vco/event-scan.js";
+import { PageMemory } from "../../src/vco/page-pool.js";
 import { nextSliceMs, TARGET_PER_SLICE } from "../../src/sync/slicing.js";
 
 it("remembers keys in the window and forgets older ones", () => {
@@ -66,7 +67,9 @@ it("finds the keys of a scanned reply as the strings batch.key(i) gives", () => 
     { logicalId: "6f1c-\u00e9", eventTime: "2024-01-01T00:00:01.000Z" },
     { id: "esc\\aped", eventTime: "2024-01-01T00:00:00.000Z" },
   ];
-  const batch = scanEventsReply(Buffer.from(JSON.stringify({ metaData: {}, data: events })))!.data;
+  const batch = new EventScanner(new PageMemory()).scan(
+    Buffer.from(JSON.stringify({ metaData: {}, data: events })),
+  )!.data;
   const w = new SeenWindow([["esc\\aped", 5]]);
   assert.ok(w.hasEvent(batch, 2), "a key read the slow way");
   assert.ok(!w.hasEvent(batch, 0));
