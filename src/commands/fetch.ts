@@ -20,7 +20,10 @@ import { MemoryReleaser } from "../sync/release-memory.js";
 import { formatDuration, iso, parseSince, systemClock, type Clock } from "../time.js";
 import { VcoClient } from "../vco/client.js";
 import { createHttp } from "../vco/http.js";
-import { CLOCK_WARN_MS, VcoClock } from "../vco/vco-clock.js";
+import { CLOCK_RESOLUTION_MS, CLOCK_WARN_MS, VcoClock } from "../vco/vco-clock.js";
+
+/** How long a remembered clock offset that has not moved goes without being written again. */
+const REMEASURE_MS = 3_600_000;
 
 export interface FetchOptions {
   env: NodeJS.ProcessEnv;
@@ -176,6 +179,14 @@ async function saveOrchestrator(
 ): Promise<void> {
   const measured = vcoClock.measured;
   if (!measured && !(worked && !known?.workedAt)) return;
+  // A quiet cron run pays two fsyncs for this file: skip them while nothing has moved.
+  const same =
+    measured &&
+    known?.clock &&
+    (known.workedAt || !worked) &&
+    Math.abs(measured.offsetMs - known.clock.offsetMs) < CLOCK_RESOLUTION_MS &&
+    measured.at - Date.parse(known.clock.measuredAt) < REMEASURE_MS;
+  if (same) return;
   await writeOrchestratorState(config.dataDir, {
     version: 1,
     vco: config.baseUrl,
