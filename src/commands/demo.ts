@@ -42,7 +42,8 @@ export async function demoCommand(o: DemoOptions): Promise<void> {
     out(
       "\nEach fetch appends only what is new since the stored cursor.\n" +
         `Then \`npx vco-events status --data-dir ${shown(dataDir)}\` shows the cursor and last run.\n` +
-        "For a real orchestrator, copy .env.example to .env, fill it in, and run `npx vco-events fetch`.\n",
+        "For a real orchestrator, copy .env.example to .env, fill it in, run `npx vco-events check`,\n" +
+        "then `npx vco-events fetch`.\n",
     );
   } finally {
     await sim.stop();
