@@ -2,7 +2,9 @@ import path from "node:path";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
 import { proxyFor, ProxySettingError, type ProxyTarget } from "./net/proxy-env.js";
+import { CATEGORIES, SEVERITIES, type EventFilter } from "./filter/event-filter.js";
 import { parseDuration } from "./time.js";
+import { DEFAULT_STREAMS, STREAMS, type StreamName } from "./vco/streams.js";
 
 export type Credentials =
   | { kind: "token"; token: string }
@@ -13,6 +15,10 @@ export interface Config {
   baseUrl: string;
   credentials: Credentials;
   enterpriseIds: number[] | undefined;
+  /** Which event streams to fetch (VCO_STREAMS); enterprise by default. */
+  streams: StreamName[];
+  /** Which events to write (VCO_MIN_SEVERITY, VCO_EVENTS_INCLUDE/EXCLUDE, VCO_CATEGORIES). */
+  filter: EventFilter;
   dataDir: string;
   caFile: string | undefined;
   tlsInsecure: boolean;
@@ -74,6 +80,26 @@ const positiveInt = (name: string, fallback: number) =>
 
 const empty = (v: string | undefined) => (v?.trim() ? v : undefined);
 
+const list = (v: string | undefined): string[] => (v ?? "").split(/[\s,]+/).filter(Boolean);
+
+/** A comma-separated list whose every item must be one of `allowed` (case-insensitive). */
+const oneOfList = <T extends string>(name: string, allowed: readonly T[]) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const items = list(v).map((s) => s.toUpperCase());
+      const bad = items.filter((s) => !(allowed as readonly string[]).includes(s));
+      if (bad.length > 0) {
+        ctx.addIssue({
+          code: "custom",
+          message: `${name} has ${bad.join(", ")}: use any of ${allowed.join(", ")}`,
+        });
+        return z.NEVER;
+      }
+      return [...new Set(items)] as T[];
+    });
+
 const envSchema = z.object({
   VCO_HOSTNAME: z
     .string({
@@ -114,6 +140,39 @@ const envSchema = z.object({
       }
       return ids;
     }),
+  VCO_STREAMS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const items = list(v).map((s) => s.toLowerCase());
+      const bad = items.filter((s) => !(STREAMS as readonly string[]).includes(s));
+      if (bad.length > 0) {
+        ctx.addIssue({
+          code: "custom",
+          message: `VCO_STREAMS has ${bad.join(", ")}: use any of ${STREAMS.join(", ")}`,
+        });
+        return z.NEVER;
+      }
+      return items.length > 0 ? ([...new Set(items)] as StreamName[]) : DEFAULT_STREAMS;
+    }),
+  VCO_MIN_SEVERITY: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const s = v?.trim().toUpperCase();
+      if (!s) return undefined;
+      if (!(SEVERITIES as readonly string[]).includes(s)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `VCO_MIN_SEVERITY must be one of ${SEVERITIES.join(", ")}`,
+        });
+        return z.NEVER;
+      }
+      return s as (typeof SEVERITIES)[number];
+    }),
+  VCO_EVENTS_INCLUDE: z.string().optional().transform(list),
+  VCO_EVENTS_EXCLUDE: z.string().optional().transform(list),
+  VCO_CATEGORIES: oneOfList("VCO_CATEGORIES", CATEGORIES),
   VCO_DATA_DIR: z.string().optional().transform(empty),
   VCO_CA_FILE: z.string().optional().transform(empty),
   VCO_TLS_INSECURE: z
@@ -230,6 +289,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     baseUrl: e.VCO_HOSTNAME,
     credentials,
     enterpriseIds: e.VCO_ENTERPRISE_IDS,
+    streams: e.VCO_STREAMS,
+    filter: {
+      minSeverity: e.VCO_MIN_SEVERITY,
+      include: e.VCO_EVENTS_INCLUDE,
+      exclude: e.VCO_EVENTS_EXCLUDE,
+      categories: e.VCO_CATEGORIES,
+    },
     dataDir: path.resolve(overrides.dataDir ?? e.VCO_DATA_DIR ?? DEFAULTS.dataDir),
     caFile: e.VCO_CA_FILE,
     tlsInsecure: e.VCO_TLS_INSECURE,

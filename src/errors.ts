@@ -108,6 +108,11 @@ export class StorageError extends VcoEventsError {
   }
 }
 
+/** A SIEM receiver (syslog, HEC) could not take events for now; the backlog waits in the files. */
+export class DeliveryError extends VcoEventsError {
+  override name = "DeliveryError";
+}
+
 /** Several enterprises (or orchestrators) failed in one run; the most serious decides the exit. */
 export class RunFailedError extends VcoEventsError {
   override name = "RunFailedError";

@@ -1,6 +1,7 @@
 import {
   AuthError,
   ConfigError,
+  DeliveryError,
   GaveUpError,
   HostNotFoundError,
   HttpError,
@@ -45,6 +46,7 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof HttpError) return err.status === 404 ? EXIT.CONFIG : EXIT.PROTOCOL;
   if (
     err instanceof GaveUpError ||
+    err instanceof DeliveryError ||
     err instanceof LockedError ||
     err instanceof StoppedError ||
     err instanceof StaleError
