@@ -39,6 +39,8 @@ export function createHecHttp(
     maxRedirects: 0,
     // Every status is sorted by answers.ts, by Splunk's documented codes.
     validateStatus: () => true,
+    // The body is already HEC's concatenated JSON: axios would JSON-encode it again as a string.
+    transformRequest: [(data: unknown) => data],
     responseType: "text",
     transformResponse: [(data: unknown) => data],
     headers: { "Content-Type": "application/json" },
