@@ -13,16 +13,16 @@ export interface AckWait {
 /** The ack endpoint's answer: `{"acks":{"0":true,"1":false}}`. */
 const ackAnswer = z.object({ acks: z.record(z.string(), z.boolean()) });
 
-/** The ackIds an answer of /services/collector/ack reports as indexed; none if it is unreadable. */
-export function ackedIds(raw: string): Set<number> {
+/** The ackIds an answer of /services/collector/ack reports as indexed; undefined if not that answer. */
+export function ackedIds(raw: string): Set<number> | undefined {
   let value: unknown;
   try {
     value = JSON.parse(raw);
   } catch {
-    return new Set();
+    return undefined;
   }
   const r = ackAnswer.safeParse(value);
-  if (!r.success) return new Set();
+  if (!r.success) return undefined;
   return new Set(
     Object.entries(r.data.acks)
       .filter(([, done]) => done)

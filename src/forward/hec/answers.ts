@@ -38,8 +38,9 @@ export function describeAnswer(status: number, a: HecAnswer): string {
 }
 
 /**
- * Sorts an answer to POST /services/collector/event (or /ack): undefined when accepted, a Busy to
- * retry, or a typed error for what sending again cannot fix (Splunk's documented status codes).
+ * Sorts an answer to POST /services/collector/event: undefined when accepted (HTTP 2xx with code
+ * 0), a Busy to retry, or a typed error for what sending again cannot fix (Splunk's documented
+ * status codes). Answers of /services/collector/ack carry no code: their 2xx is checked by acks.ts.
  */
 export function classifyAnswer(
   status: number,
@@ -48,7 +49,7 @@ export function classifyAnswer(
   retryAfter: unknown,
 ): Busy | undefined {
   const said = describeAnswer(status, a);
-  if (status >= 200 && status < 300 && (a.code === undefined || a.code === 0)) return undefined;
+  if (status >= 200 && status < 300 && a.code === 0) return undefined;
   // 503 with code 9 "Server is busy" (or 18-20, queues full): the indexers push back.
   if (status === 429 || status >= 500) return { reason: said, retryAfter };
   if (status === 401 || status === 403 || (a.code !== undefined && a.code >= 1 && a.code <= 4)) {
@@ -74,7 +75,8 @@ export function classifyAnswer(
         "turn it on for the token in Splunk, or set VCO_HEC_ACK=false",
     );
   }
-  if (status === 404 || (status >= 300 && status < 400)) {
+  // A 2xx that is not HEC's answer (a portal page, another service) must not count as delivered.
+  if (status === 404 || (status >= 200 && status < 400)) {
     throw new ConfigError(
       `${where} answered ${said}: that is not an HTTP Event Collector; check VCO_HEC_URL ` +
         "(scheme, host and the HEC port, 8088 by default) and that HEC is enabled in Splunk",

@@ -69,6 +69,7 @@ export function createHecTarget(settings: HecSettings, deps: HecTargetDeps): For
 
   /** POST with the short retries of this target; the accepted answer, or a typed error. */
   async function call(path: string, body: string, signal: AbortSignal | undefined) {
+    const isAck = path === ACK_PATH;
     let busy = 0;
     let broken = 0;
     for (;;) {
@@ -88,6 +89,7 @@ export function createHecTarget(settings: HecSettings, deps: HecTargetDeps): For
         await clock.sleep(backoffDelay(broken, random), signal);
         continue;
       }
+      if (isAck && answer.status >= 200 && answer.status < 300) return answer;
       const refusal = classifyAnswer(answer.status, answer.body, name, answer.retryAfter);
       if (!refusal) return answer;
       if (++busy > t.busyRetries) {
@@ -154,6 +156,12 @@ export function createHecTarget(settings: HecSettings, deps: HecTargetDeps): For
         signal,
       );
       const acked = ackedIds(raw);
+      if (acked === undefined) {
+        throw new ConfigError(
+          `${name} answered the ack query with something other than HEC's {"acks":{...}}: ` +
+            "check VCO_HEC_URL (is it Splunk's HEC port?)",
+        );
+      }
       for (let i = waits.length - 1; i >= 0; i--)
         if (acked.has(waits[i]!.ackId)) waits.splice(i, 1);
       for (const w of waits) {
@@ -185,7 +193,9 @@ export function createHecTarget(settings: HecSettings, deps: HecTargetDeps): For
       const sig =
         signal && deps.signal ? AbortSignal.any([signal, deps.signal]) : (signal ?? deps.signal);
       const waits: AckWait[] = [];
-      const events = items.map((item) => envelope(item, opts));
+      const events = (function* () {
+        for (const item of items) yield envelope(item, opts);
+      })();
       for (const b of batches(events, t.maxBatchBytes)) {
         const ackId = await sendBatch(b, sig);
         if (ackId !== undefined) waits.push({ batch: b, ackId, since: clock.now(), resends: 0 });

@@ -1,6 +1,8 @@
 // The HEC target against the loopback HEC stand-in (test/helpers/hec-receiver.ts), over real HTTP
 // and HTTPS; retries wait on a fake clock.
 import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
 import { Writable } from "node:stream";
 import { after, describe, it } from "node:test";
@@ -267,6 +269,23 @@ describe("HEC target: failures", () => {
       .catch((e: unknown) => e);
     assert.ok(
       err instanceof ConfigError && /code 7 Incorrect index.*VCO_HEC_INDEX/.test(err.message),
+      String(err),
+    );
+  });
+
+  it("does not count a 200 that is not HEC's answer (a portal page) as delivered", async () => {
+    const portal = http.createServer((_req, res) => res.end("<html>Welcome</html>"));
+    await new Promise<void>((resolve) => portal.listen(0, "127.0.0.1", resolve));
+    after(() => portal.close());
+    const url = `http://127.0.0.1:${(portal.address() as AddressInfo).port}`;
+    const t = createHecTarget(
+      { ...settingsFor({ url } as HecReceiver), url },
+      { clock: new FakeClock(), logger: silentLogger() },
+    );
+    after(() => t.close());
+    const err = await t.send(items(1)).catch((e: unknown) => e);
+    assert.ok(
+      err instanceof ConfigError && /not an HTTP Event Collector/.test(err.message),
       String(err),
     );
   });
