@@ -66,6 +66,13 @@ export function createHecTarget(settings: HecSettings, deps: HecTargetDeps): For
   };
   const opts = { index: settings.index, sourcetype: settings.sourcetype };
   let closed = false;
+  if (settings.tlsInsecure) {
+    logger.warn(
+      { event: "hec-tls-insecure", target: name },
+      "VCO_HEC_TLS_INSECURE=true: the collector's certificate is not checked, so anyone in the " +
+        "path can take the HEC token; set VCO_HEC_CA_FILE instead",
+    );
+  }
 
   /** POST with the short retries of this target; the accepted answer, or a typed error. */
   async function call(path: string, body: string, signal: AbortSignal | undefined) {

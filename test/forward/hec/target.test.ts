@@ -142,6 +142,25 @@ describe("HEC target: delivery", () => {
   );
 });
 
+describe("HEC target: VCO_HEC_TLS_INSECURE", { skip: skipWithoutOpenssl }, () => {
+  it("skips the certificate check only when asked, and warns each time a target is made", async () => {
+    const pki = makePki(tempDir());
+    const r = await receiver({ tls: { key: pki.key, cert: pki.cert } });
+    const strict = await targetFor(r)
+      .send(items(1))
+      .catch((e: unknown) => e);
+    assert.ok(strict instanceof TlsError, String(strict));
+    const lines: string[] = [];
+    const logger = createLogger(
+      "warn",
+      new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) }),
+    );
+    await targetFor(r, { tlsInsecure: true }, {}, new FakeClock(), logger).send(items(3));
+    assert.deepEqual(ids(r), range(1, 3));
+    assert.equal(lines.filter((l) => l.includes('"event":"hec-tls-insecure"')).length, 1);
+  });
+});
+
 describe("HEC target: indexer acknowledgement", () => {
   it("resolves only once the collector acknowledges indexing", async () => {
     const r = await receiver({ tokens: { [TOKEN]: { ack: true } } });
