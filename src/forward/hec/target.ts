@@ -47,6 +47,9 @@ export interface HecTargetDeps {
   random?: () => number;
 }
 
+/** The longest a Retry-After is waited out before the next try. */
+export const MAX_RETRY_AFTER_MS = 30_000;
+
 const EVENT_PATH = "/services/collector/event";
 const ACK_PATH = "/services/collector/ack";
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|SSL|HOSTNAME_MISMATCH|ERR_OSSL/;
@@ -105,7 +108,10 @@ export function createHecTarget(settings: HecSettings, deps: HecTargetDeps): For
             "events.json and are sent on the next run (check the indexers' queues)",
         );
       }
-      const wait = parseRetryAfter(refusal.retryAfter, clock.now()) ?? backoffDelay(busy, random);
+      // A long Retry-After is cut short: the backlog waits in the files, not in this process.
+      const asked = parseRetryAfter(refusal.retryAfter, clock.now());
+      const wait =
+        asked === undefined ? backoffDelay(busy, random) : Math.min(asked, MAX_RETRY_AFTER_MS);
       logger.warn({ event: "hec-retrying", target: name, reason: refusal.reason, waitMs: wait });
       await clock.sleep(wait, signal);
     }

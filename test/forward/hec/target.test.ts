@@ -231,13 +231,19 @@ describe("HEC target: indexer acknowledgement", () => {
 describe("HEC target: failures", () => {
   it("retries 503 server busy and 429 with backoff (Retry-After when given), then delivers once", async () => {
     const r = await receiver();
-    r.script = [{ code: 9 }, { status: 429, retryAfter: "7" }, { code: 9 }];
+    r.script = [
+      { code: 9 },
+      { status: 429, retryAfter: "7" },
+      { code: 9 },
+      { status: 429, retryAfter: "3600" },
+    ];
     const clock = new FakeClock();
     await targetFor(r, {}, {}, clock).send(items(5));
     assert.deepEqual(ids(r), range(1, 5));
-    assert.equal(eventPosts(r).length, 4);
-    assert.equal(clock.sleeps.length, 3);
+    assert.equal(eventPosts(r).length, 5);
+    assert.equal(clock.sleeps.length, 4);
     assert.equal(clock.sleeps[1], 7_000, "the 429's Retry-After");
+    assert.equal(clock.sleeps[3], 30_000, "an hour's Retry-After cut short");
   });
 
   it("gives up with DeliveryError when the collector stays busy", async () => {
