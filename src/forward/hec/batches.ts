@@ -1,4 +1,4 @@
-/** Splunk's older default max_content_length is 1,000,000 bytes; staying under it fits any HEC. */
+/** About 1 MB per request (issue #11): far under HEC's usual max_content_length, and a bounded resend. */
 export const MAX_BATCH_BYTES = 1_000_000;
 
 /** A request body: HEC events concatenated (one per line), and how many items it holds. */
