@@ -40,10 +40,11 @@ export interface HecTokenSetup {
 /**
  * What the next /services/collector/event request (that passed the token check) meets, in order:
  * a documented code's answer, a 429 with Retry-After, a connection dropped before the body is read,
- * or dropped after the events were taken (the answer is lost, the events are in).
+ * dropped after the events were taken (the answer is lost, the events are in), or no answer at all
+ * (nothing taken).
  */
 export type HecFault =
-  { code: HecCode } | { status: 429; retryAfter?: string } | "drop" | "drop-after-receive";
+  { code: HecCode } | { status: 429; retryAfter?: string } | "drop" | "drop-after-receive" | "hang";
 
 export interface ReceivedEvent {
   /** The number of the /event request it came in (from 1). */
@@ -185,6 +186,7 @@ export class HecReceiver {
         });
       }
       if (isAck) return this.answerAcks(body, channel!, res, record);
+      if (fault === "hang") return record(0, undefined, body.length, channel);
       if (typeof fault === "object" && fault !== null) {
         if ("status" in fault) {
           record(429, undefined, body.length, channel);

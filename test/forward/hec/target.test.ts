@@ -327,6 +327,16 @@ describe("HEC target: failures", () => {
     assert.equal(r.events.length, 0);
   });
 
+  it("gives up with DeliveryError when the collector takes the request but never answers", async () => {
+    const r = await receiver();
+    r.script = ["hang", "hang"];
+    const t = targetFor(r, {}, { requestTimeoutMs: 300, networkRetries: 1 });
+    const err = await t.send(items(2)).catch((e: unknown) => e);
+    assert.ok(err instanceof DeliveryError && /no answer within/.test(err.message), String(err));
+    assert.equal(eventPosts(r).length, 2);
+    assert.equal(r.events.length, 0);
+  });
+
   it("sends again after an answer lost on a dropped connection: the only duplicates", async () => {
     const r = await receiver();
     r.script = ["drop-after-receive"];
