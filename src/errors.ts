@@ -113,6 +113,16 @@ export class DeliveryError extends VcoEventsError {
   override name = "DeliveryError";
 }
 
+/** A SIEM receiver refused the sink's credential (an invalid or disabled HEC token); exits as AuthError. */
+export class SinkAuthError extends AuthError {
+  override name = "SinkAuthError";
+}
+
+/** A SIEM receiver refused what was sent (HEC 400 "Invalid data format", ...): resending will not help. */
+export class SinkRejectedError extends VcoEventsError {
+  override name = "SinkRejectedError";
+}
+
 /** Several enterprises (or orchestrators) failed in one run; the most serious decides the exit. */
 export class RunFailedError extends VcoEventsError {
   override name = "RunFailedError";

@@ -9,6 +9,7 @@ import {
   ProxyError,
   ResponseShapeError,
   RunFailedError,
+  SinkRejectedError,
   StaleError,
   StoppedError,
   StorageError,
@@ -52,7 +53,12 @@ export function exitCodeFor(err: unknown): number {
     err instanceof StaleError
   )
     return EXIT.TEMPFAIL;
-  if (err instanceof ResponseShapeError || err instanceof VcoError) return EXIT.PROTOCOL;
+  if (
+    err instanceof ResponseShapeError ||
+    err instanceof VcoError ||
+    err instanceof SinkRejectedError
+  )
+    return EXIT.PROTOCOL;
   if (err instanceof StorageError) {
     return err.code === "ENOSPC" || err.code === "EDQUOT" || err.code === "EIO"
       ? EXIT.IOERR
