@@ -71,6 +71,15 @@ export class SeenWindow {
     this.put(time);
   }
 
+  /** add(key, time) for a key that is bytes[from, to) as UTF-8 (a saved window's plain key). */
+  addBytes(bytes: Buffer, from: number, to: number, time: number): void {
+    this.kBytes = bytes;
+    this.kFrom = from;
+    this.kTo = to;
+    this.kHash = hashBytes(bytes, from, to);
+    this.put(time);
+  }
+
   /** add(batch.key(i), time), without making the key a string. */
   addEvent(batch: EventBatch, i: number, time: number): void {
     this.lookAtEvent(batch, i);

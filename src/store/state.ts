@@ -1,6 +1,8 @@
 import fs from "node:fs/promises";
 import { z } from "zod";
 import { StorageError } from "../errors.js";
+import { readSeenJson } from "../dedupe/seen-json.js";
+import type { SeenWindow } from "../dedupe/seen-window.js";
 import { readJson, writeFileAtomic } from "./atomic.js";
 import { inside, STATE_DIR } from "./paths.js";
 import { storageError } from "./storage-error.js";
@@ -56,12 +58,19 @@ export async function ensureStateDir(dataDir: string): Promise<string> {
   return dir;
 }
 
+/**
+ * The saved state of an enterprise. With `seen`, its dedupe window is read straight into that
+ * SeenWindow ("skip": only checked) and the returned state's `seen` is empty: a window of a long
+ * VCO_OVERLAP on a dense enterprise holds hundreds of thousands of keys, too many to make an array
+ * of pairs of. Without it, `seen` is the array, as the file has it.
+ */
 export async function loadState(
   dataDir: string,
   enterpriseId: number,
+  seen?: SeenWindow | "skip",
 ): Promise<EnterpriseState | undefined> {
   const file = stateFile(dataDir, enterpriseId);
-  const json = await readJson(file);
+  const json = seen === undefined ? await readJson(file) : await readLean(file, seen);
   if (json === undefined) return undefined;
   const parsed = stateSchema.safeParse(json);
   if (!parsed.success) {
@@ -72,6 +81,35 @@ export async function loadState(
     );
   }
   return parsed.data;
+}
+
+const SEEN_KEY = Buffer.from('"seen":');
+
+/**
+ * The state file parsed with its seen window read into `seen` and left out of what JSON.parse
+ * sees; null when it is not JSON or not a state file's shape (reported as damage by the caller).
+ * `"seen":` unquoted can only be a key: a string holding it has its quotes escaped.
+ */
+async function readLean(file: string, seen: SeenWindow | "skip"): Promise<unknown> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw storageError(err, `cannot read ${file}`);
+  }
+  const key = bytes.indexOf(SEEN_KEY);
+  if (key < 0) return null;
+  const from = key + SEEN_KEY.length;
+  const to = readSeenJson(bytes, from, seen === "skip" ? undefined : seen);
+  if (to < 0) return null;
+  try {
+    return JSON.parse(
+      bytes.toString("utf8", 0, from) + "[]" + bytes.toString("utf8", to, bytes.length),
+    );
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -107,7 +145,7 @@ export async function listStates(dataDir: string): Promise<EnterpriseState[]> {
   for (const name of names.sort()) {
     const m = /^enterprise-(\d+)\.json$/.exec(name);
     if (!m) continue;
-    const s = await loadState(dataDir, Number(m[1]));
+    const s = await loadState(dataDir, Number(m[1]), "skip");
     if (s) out.push(s);
   }
   return out;

@@ -1,6 +1,6 @@
-import type { SeenWindow } from "../dedupe/seen-window.js";
 import type { Logger } from "../logger.js";
 import type { NdjsonFile } from "../sink/ndjson-file.js";
+import { SeenWindow } from "../dedupe/seen-window.js";
 import { loadState, saveState, type EnterpriseState, type RunRecord } from "../store/state.js";
 import { iso, type Clock } from "../time.js";
 
@@ -152,8 +152,9 @@ export class CommitCadence {
       // The window in memory may hold keys of lines that never reached the file: the one saved
       // with the cursor goes back as it was.
       const { dataDir, state } = this.o;
-      await loadState(dataDir, state.enterpriseId)
-        .then((last) => saveState(dataDir, { ...state, seen: last?.seen ?? [] }))
+      const last = new SeenWindow();
+      await loadState(dataDir, state.enterpriseId, last)
+        .then(() => saveState(dataDir, { ...state, seen: [] }, last.json()))
         .catch(() => {});
     }
   }

@@ -31,14 +31,14 @@ export async function recoverState(o: {
   log: Logger;
 }): Promise<Recovered> {
   const { log } = o;
-  const saved = await loadState(o.dataDir, o.enterpriseId);
+  const seen = new SeenWindow();
+  const saved = await loadState(o.dataDir, o.enterpriseId, seen);
   if (saved && saved.vco !== o.vco) {
     throw new ConfigError(
       `data dir ${o.dataDir} holds the cursor of enterprise ${o.enterpriseId} on ${saved.vco}, not ` +
         `${o.vco}: use a separate VCO_DATA_DIR for each orchestrator`,
     );
   }
-  const seen = new SeenWindow(saved?.seen ?? []);
   let cursor = saved?.cursor ?? null;
   const recovered = await reconcile(
     o.dataDir,
@@ -77,7 +77,7 @@ export async function recoverState(o: {
       "enterprise renamed; new events go to the new folder",
     );
   }
-  return { saved: saved && { ...saved, seen: [] }, cursor, seen };
+  return { saved, cursor, seen };
 }
 
 /**
