@@ -141,6 +141,10 @@ describe("syslog to a real rsyslogd", { skip: skipWithoutRsyslog }, () => {
       const env = { ...f.env, VCO_SYSLOG: `tcp://127.0.0.1:${await rs.port}` };
       const fwd = spawnCli(["forward"], env);
       await waitFor("rsyslog to have 20,000 events", () => rs.count() >= 20_000, 300_000);
+      // Stopped first, so bytes forward has written wait unread in rsyslog's socket buffers when
+      // the kill lands: a sender that counted written bytes as delivered would lose them.
+      rs.pause();
+      await new Promise((r) => setTimeout(r, 2_000));
       await rs.kill();
       const first = await fwd.done;
       const got = rs.count();

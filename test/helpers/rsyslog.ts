@@ -144,6 +144,11 @@ export class Rsyslog {
     }
   }
 
+  /** SIGSTOP: it stops reading, while the kernel still accepts connections and buffers bytes. */
+  pause(): void {
+    this.child?.kill("SIGSTOP");
+  }
+
   /** SIGKILL, and wait until it is gone. */
   async kill(): Promise<void> {
     const child = this.child;
