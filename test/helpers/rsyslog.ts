@@ -17,14 +17,17 @@ const MODULES = [
 ];
 export const hasGtls: boolean = MODULES.some((d) => fs.existsSync(path.join(d, "lmnsd_gtls.so")));
 
-/** The `skip` option: false, or why. In CI (CI set), a missing rsyslogd fails instead. */
+/** Set by .ci/run once rsyslog is installed (or CI set): then a missing rsyslogd fails, not skips. */
+const required = Boolean(process.env.CI || process.env.VCO_TEST_REQUIRE_RSYSLOG);
+
+/** The `skip` option: false, or why. */
 export const skipWithoutRsyslog: false | string =
-  RSYSLOGD || process.env.CI
+  RSYSLOGD || required
     ? false
     : "rsyslogd is not installed (apt-get install rsyslog rsyslog-gnutls; .ci/run does it in CI)";
 export const skipWithoutGtls: false | string =
   skipWithoutRsyslog ||
-  (hasGtls || process.env.CI
+  (hasGtls || required
     ? false
     : "rsyslog-gnutls is not installed (apt-get install rsyslog-gnutls)");
 
