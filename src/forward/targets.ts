@@ -1,10 +1,10 @@
 import type { Logger } from "../logger.js";
-import { syslogSettingsFrom } from "./syslog/settings.js";
-import { SyslogTarget } from "./syslog/target.js";
+import { syslogSink } from "./syslog/sink.js";
 import type { ForwardTarget } from "./target.js";
 
 /** A configured sink: its name (for logs, status and its cursor file) and how to open it. */
 export interface Sink {
+  /** The target's name, with no secret in it ("syslog tls://siem:6514"): names its cursor too. */
   readonly name: string;
   /** Warnings to log on each run (plain TCP to a remote host, ...). */
   readonly warnings: ReadonlyArray<{ event: string; message: string }>;
@@ -12,27 +12,15 @@ export interface Sink {
 }
 
 /**
- * Every sink the environment configures, in a fixed order. Each target reads its own variables
- * with zod (throwing ConfigError); adding one is a line here. Reads no file and opens nothing.
+ * One function per kind of target: reads that target's own variables (with zod; ConfigError when
+ * they are wrong) and returns its sink, or undefined when it is not configured. Reads no file and
+ * opens nothing. Adding a target is a line here, e.g. a HEC sink built from hecSettingsFrom(env).
  */
+const SINKS: Array<(env: NodeJS.ProcessEnv) => Sink | undefined> = [syslogSink];
+
+/** Every sink the environment configures, in a fixed order. */
 export function configuredSinks(env: NodeJS.ProcessEnv): Sink[] {
-  const sinks: Sink[] = [];
-  const syslog = syslogSettingsFrom(env);
-  if (syslog) {
-    sinks.push({
-      name: syslog.name,
-      warnings: syslog.plainRemote
-        ? [
-            {
-              event: "syslog-plain-tcp",
-              message: `VCO_SYSLOG sends events in clear over plain TCP to ${syslog.host}: use tls:// unless the network between is trusted`,
-            },
-          ]
-        : [],
-      open: () => new SyslogTarget(syslog),
-    });
-  }
-  return sinks;
+  return SINKS.map((make) => make(env)).filter((s): s is Sink => s !== undefined);
 }
 
 export function logSinkWarnings(sinks: Sink[], logger: Logger): void {
