@@ -5,6 +5,8 @@ import { configuredSinks, logSinkWarnings } from "../forward/targets.js";
 import { createLogger, type Logger } from "../logger.js";
 import { systemClock, type Clock } from "../time.js";
 
+const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
 export interface ForwardOptions {
   env: NodeJS.ProcessEnv;
   dataDir?: string | undefined;
@@ -18,7 +20,8 @@ export interface ForwardOptions {
  * or draining a backlog). Needs no orchestrator credentials: the files are the source.
  */
 export async function forwardCommand(opts: ForwardOptions): Promise<Delivery> {
-  const logger = opts.logger ?? createLogger(opts.env.LOG_LEVEL?.trim() || "info");
+  const level = opts.env.LOG_LEVEL?.trim() ?? "";
+  const logger = opts.logger ?? createLogger(LEVELS.includes(level) ? level : "info");
   const sinks = configuredSinks(opts.env);
   if (sinks.length === 0) {
     throw new ConfigError(

@@ -64,5 +64,4 @@ export async function deliver(o: DeliverOptions): Promise<Delivery> {
   return out;
 }
 
-export const failureLine = (f: { sink: string; error: unknown }) =>
-  `${f.sink}: ${describeError(f.error)}`;
+export const failureLine = (f: { sink: string; error: unknown }) => describeError(f.error);

@@ -59,5 +59,5 @@ export function renderSinks(sinks: SinkStatus[]): string {
       "",
     );
   }
-  return `${lines.join("\n")}\n`;
+  return `\n${lines.join("\n")}`;
 }

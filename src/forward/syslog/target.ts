@@ -82,7 +82,7 @@ export class SyslogTarget implements ForwardTarget {
       const broken = (err: Error) =>
         finish(
           new DeliveryError(
-            `the connection to ${where} broke (${(err as NodeJS.ErrnoException).code ?? err.message}); ` +
+            `the connection to ${where} broke (${(err as NodeJS.ErrnoException).code || err.message}); ` +
               "the unconfirmed batch is sent again on the next run",
           ),
         );
@@ -111,9 +111,13 @@ export class SyslogTarget implements ForwardTarget {
           timer = setTimeout(
             () =>
               broken(
-                Object.assign(new Error("the receiver did not close the connection"), {
-                  code: "ETIMEDOUT",
-                }),
+                Object.assign(
+                  new Error(
+                    `no close from the receiver within ${this.timeouts.closeMs / 1000} s of the batch's end; ` +
+                      "a batch counts as delivered only when the receiver closes after reading it (docs/siem.md)",
+                  ),
+                  { code: "" },
+                ),
               ),
             this.timeouts.closeMs,
           );
