@@ -82,6 +82,36 @@ describe("syslog to a real rsyslogd", { skip: skipWithoutRsyslog }, () => {
     assert.equal(rs.count(), 300);
   });
 
+  it("follows fetch's files through logrotate create and copytruncate: each event sent once", async () => {
+    const rs = new Rsyslog(tempDir());
+    await rs.start();
+    const f = await simFixture({ events: { count: 200, oldest: HOUR } });
+    const sink = { ...f.env, VCO_SYSLOG: `tcp://127.0.0.1:${await rs.port}` };
+    const more = async (n: number) => {
+      f.store.addSpread(n, f.sim.now() - 30_000, f.sim.now() - 1_000);
+      assert.equal((await fetch(f.env)).code, 0, "fetch without the sink");
+    };
+    assert.equal((await fetch(sink)).code, 0);
+    assert.equal(rs.count(), 200);
+    // create: more lines in the old file after the sink's cursor, then a rename and a new file.
+    await more(100);
+    fs.renameSync(f.file, `${f.file}.1`);
+    await more(50);
+    assert.equal((await runCli(["forward"], sink)).code, 0);
+    assert.equal(rs.count(), 350);
+    // copytruncate: more lines, a copy, the file emptied, then refilled.
+    await more(30);
+    fs.renameSync(`${f.file}.1`, `${f.file}.2`);
+    fs.copyFileSync(f.file, `${f.file}.1`);
+    fs.truncateSync(f.file, 0);
+    await more(20);
+    assert.equal((await runCli(["forward"], sink)).code, 0);
+    const all = [f.file, `${f.file}.1`, `${f.file}.2`].flatMap((p) => readLines(p));
+    const keys = rs.parsed().map((p) => sdParam(p.structuredData, "key"));
+    assert.equal(keys.length, 400, "no event twice");
+    assert.deepEqual(new Set(keys), new Set(all.map((e) => `127.0.0.1/${String(e.id)}`)));
+  });
+
   it("a sink that is down: fetch still exits 0 with delivery-deferred; status shows the lag; forward drains it", async () => {
     const port = await freePort();
     const f = await simFixture({
