@@ -85,8 +85,7 @@ export function syslogMessage(item: ForwardItem, facility: number, msg: string):
   );
 }
 
-/** RFC 6587 section 3.4.1 octet counting: `MSG-LEN SP SYSLOG-MSG`, the length in bytes. */
-export function frame(message: string): Buffer {
-  const body = Buffer.from(message, "utf8");
-  return Buffer.concat([Buffer.from(`${body.length} `), body]);
+/** RFC 6587 section 3.4.1 octet counting: `MSG-LEN SP SYSLOG-MSG`, the length in UTF-8 bytes. */
+export function frame(message: string): string {
+  return `${Buffer.byteLength(message, "utf8")} ${message}`;
 }

@@ -39,7 +39,7 @@ export class SyslogTarget implements ForwardTarget {
     this.files = readTlsFiles(settings);
   }
 
-  format(item: ForwardItem): Buffer {
+  format(item: ForwardItem): string {
     const msg = this.settings.format === "cef" ? cefMessage(item) : item.line;
     return frame(syslogMessage(item, this.settings.facility, msg));
   }
@@ -128,10 +128,11 @@ export class SyslogTarget implements ForwardTarget {
   }
 
   private async writeAll(socket: net.Socket, batch: readonly ForwardItem[]): Promise<void> {
-    let pieces: Buffer[] = [];
+    // Framed messages are joined as text and encoded once per chunk, not once per message.
+    let pieces: string[] = [];
     let bytes = 0;
     const flush = async () => {
-      const chunk = Buffer.concat(pieces, bytes);
+      const chunk = Buffer.from(pieces.join(""), "utf8");
       pieces = [];
       bytes = 0;
       if (!socket.write(chunk)) {
