@@ -146,6 +146,33 @@ describe("syslog to a real rsyslogd", { skip: skipWithoutRsyslog }, () => {
     );
   });
 
+  it("one delivery at a time: a second forward exits 75, a fetch meanwhile writes and skips delivery", async () => {
+    const rs = new Rsyslog(tempDir());
+    await rs.start();
+    const f = await simFixture({ events: { count: 50, oldest: HOUR } });
+    assert.equal((await fetch(f.env)).code, 0);
+    const sink = { ...f.env, VCO_SYSLOG: `tcp://127.0.0.1:${await rs.port}` };
+    rs.pause(); // the first forward now waits for rsyslog to read its batch
+    const first = spawnCli(["forward"], sink);
+    await waitFor("the first forward to hold the lock", () =>
+      fs.existsSync(path.join(f.dir, ".state", "forward", "lock")),
+    );
+    const second = await runCli(["forward"], sink);
+    assert.equal(second.code, 75);
+    assert.match(second.stderr, /another vco-events run/);
+    f.store.addSpread(10, f.sim.now() - 10_000, f.sim.now() - 1_000);
+    const during = await fetch(sink);
+    assert.equal(during.code, 0, during.stderr);
+    assert.ok(logLines(during.stdout).some((l) => l.event === "delivery-skipped"));
+    assert.equal(readLines(f.file).length, 60, "fetch wrote while a delivery was running");
+    await rs.kill();
+    await first.done;
+    await rs.start();
+    assert.equal((await runCli(["forward"], sink)).code, 0);
+    const keys = new Set(rs.parsed().map((p) => sdParam(p.structuredData, "key")));
+    assert.equal(keys.size, 60);
+  });
+
   it("forward alone exits 75 while the sink is down, and names it", async () => {
     const f = await simFixture({ events: { count: 10, oldest: HOUR } });
     assert.equal((await fetch(f.env)).code, 0);
