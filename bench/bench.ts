@@ -10,6 +10,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Simulator } from "../src/simulator/server.js";
 import { selfTimes } from "./cpuprofile.js";
+import { forwardBench } from "./forward.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** The compiled, unbundled CLI; and the bin package.json ships (a bundle of it, when there is one). */
@@ -23,7 +24,7 @@ const EVENTS = "event/getEnterpriseEvents";
 /** The most events a row may ask for: what the simulator holds with ease. */
 const MAX_EVENTS = 20_000_000;
 /** Which kinds of row run (BENCH_ROWS, comma-separated; all by default). */
-const KINDS = ["spread", "dense", "weeks", "latency"] as const;
+const KINDS = ["spread", "dense", "weeks", "latency", "forward"] as const;
 type Kind = (typeof KINDS)[number];
 const ROWS = listOfKinds(process.env.BENCH_ROWS);
 /** spread: backlogs over the last 7 days, `fetch --since 8d`. */
@@ -44,7 +45,11 @@ const QUIET_RUNS = 3;
 const PROFILE = process.env.BENCH_PROFILE !== "0";
 const CHILD_TIMEOUT_MS = 300_000;
 
-const TARGET = { ratio: 1.3, rssGrowth: 1.2, rssMiB: 150, quietMs: 500 };
+const TARGET = { ratio: 1.3, rssGrowth: 1.2, rssMiB: 150, quietMs: 500, forwardPerSec: 50_000 };
+/** forward: events.json files of these sizes delivered to a local rsyslogd. */
+const FORWARD_SIZES = listOfInts(process.env.BENCH_FORWARD_SIZES, "BENCH_FORWARD_SIZES") ?? [
+  100_000, 1_000_000,
+];
 
 /** One row of the backfill table: a backlog, how it is spread, and the fetch that reads it. */
 interface Case {
@@ -110,14 +115,50 @@ async function main(): Promise<void> {
 
     const results: CaseResult[] = [];
     for (const c of cases) results.push(await benchCase(tmp, c));
-    report(results);
+    if (results.length > 0) report(results);
+    if (ROWS.has("forward")) await reportForward(tmp);
     out(load("after the measurements"));
-    if (PROFILE) await profile(tmp, results);
+    if (PROFILE && results.length > 0) await profile(tmp, results);
   } finally {
     await plain.stop();
     await slow.stop();
     await fsp.rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** forward: `vco-events forward` to a real rsyslogd on loopback (bench/forward.ts). */
+async function reportForward(tmp: string): Promise<void> {
+  out(`\nforward: ${path.relative(ROOT, CLI)} forward, to rsyslogd over tcp://127.0.0.1\n`);
+  const rows = await forwardBench({ tmp, cli: CLI, hook: HOOK, sizes: FORWARD_SIZES });
+  if (!rows) {
+    out("  skipped: rsyslogd is not installed (apt-get install rsyslog)\n");
+    return;
+  }
+  out(
+    table([
+      ["events", "wall", "events/s", "peak RSS", "rsyslog got"],
+      ...rows.map((r) => [
+        fmtInt(r.events),
+        `${secs(r.wallMs, 2)} s`,
+        fmtInt((r.events / r.wallMs) * 1000),
+        `${mib(r.rssMiB)} MiB`,
+        fmtInt(r.received),
+      ]),
+    ]),
+  );
+  for (const r of rows)
+    verdict(r.received === r.events, `${fmtInt(r.events)}: rsyslog got every event once`);
+  const large = rows[rows.length - 1]!;
+  verdict(
+    (large.events / large.wallMs) * 1000 >= TARGET.forwardPerSec,
+    `${fmtInt(large.events)} events at ${fmtInt((large.events / large.wallMs) * 1000)}/s (target >= ${fmtInt(TARGET.forwardPerSec)}/s)`,
+  );
+  const small = rows[0]!;
+  if (rows.length > 1 && small.rssMiB !== undefined && large.rssMiB !== undefined)
+    verdict(
+      large.rssMiB <= small.rssMiB * TARGET.rssGrowth,
+      `flat memory: peak RSS ${mib(small.rssMiB)} MiB at ${fmtInt(small.events)}, ${mib(large.rssMiB)} MiB at ${fmtInt(large.events)} (target <= ${TARGET.rssGrowth}x)`,
+    );
 }
 
 /** The rows BENCH_ROWS asks for, each with its enterprise filled and its simulator started. */

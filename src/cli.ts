@@ -78,6 +78,19 @@ program
   );
 
 program
+  .command("forward")
+  .description(
+    "send what fetch wrote to the configured SIEM sinks (VCO_SYSLOG, ...), from each sink's cursor to the end",
+  )
+  .option("--data-dir <dir>", "root of the output tree (default: VCO_DATA_DIR, ./data)")
+  .action((o: { dataDir?: string }) =>
+    run("forward", async () => {
+      const { forwardCommand } = await import("./commands/forward.js");
+      await forwardCommand({ env: process.env, dataDir: o.dataDir, signal: stopSignal() });
+    }),
+  );
+
+program
   .command("status")
   .description("show each enterprise's cursor, last success and last error")
   .option("--json", "machine-readable output")

@@ -1,6 +1,8 @@
 import type { AxiosInstance } from "axios";
 import { loadConfig, type Config } from "../config.js";
 import { ConfigError, RunFailedError } from "../errors.js";
+import { deliverAfterFetch } from "../forward/after-fetch.js";
+import { configuredSinks, logSinkWarnings } from "../forward/targets.js";
 import { createLogger, type Logger } from "../logger.js";
 import { readEnterpriseCache } from "../store/enterprise-cache.js";
 import { acquireLock } from "../store/lock.js";
@@ -51,6 +53,22 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
   const clock = opts.clock ?? systemClock;
   const config = loadConfig(opts.env, { dataDir: opts.dataDir });
   const logger = opts.logger ?? createLogger(config.logLevel);
+  // A typo in a sink's settings fails here, before any fetch; a sink that is down never does.
+  const sinks = configuredSinks(opts.env);
+  logSinkWarnings(sinks, logger);
+  try {
+    return await fetchAndWrite(opts, config, clock, logger);
+  } finally {
+    await deliverAfterFetch({ dataDir: config.dataDir, sinks, clock, logger, signal: opts.signal });
+  }
+}
+
+async function fetchAndWrite(
+  opts: FetchOptions,
+  config: Config,
+  clock: Clock,
+  logger: Logger,
+): Promise<FetchSummary> {
   if (opts.since !== undefined && parseSince(opts.since, 0) === undefined) {
     throw new ConfigError(
       `--since "${opts.since}" is not a time: use ISO 8601 (2024-05-01T00:00:00Z) or a lookback like 2h or 7d`,

@@ -2,6 +2,7 @@ import { dataDirFrom } from "../config.js";
 import { ConfigError, StaleError } from "../errors.js";
 import { readOrchestratorState, type OrchestratorState } from "../store/orchestrator-state.js";
 import { listStates, type EnterpriseState } from "../store/state.js";
+import { sinkStatuses, renderSinks, staleSinks } from "../forward/sink-status.js";
 import { formatDuration, parseDuration, systemClock, type Clock } from "../time.js";
 
 export interface StatusOptions {
@@ -40,9 +41,11 @@ export async function statusCommand(opts: StatusOptions): Promise<EnterpriseStat
   const now = clock.now();
   const rows = (await listStates(dataDir)).map((s) => toStatus(s, now));
   const orchestrator = orchestratorStatus(await readOrchestratorState(dataDir));
+  const sinks = await sinkStatuses(opts.env, dataDir, now);
 
-  if (opts.json) out(`${JSON.stringify({ dataDir, orchestrator, enterprises: rows }, null, 2)}\n`);
-  else out(render(dataDir, orchestrator, rows));
+  if (opts.json)
+    out(`${JSON.stringify({ dataDir, orchestrator, enterprises: rows, sinks }, null, 2)}\n`);
+  else out(render(dataDir, orchestrator, rows) + renderSinks(sinks));
 
   if (maxAgeMs !== undefined) {
     if (rows.length === 0) throw new StaleError(`no successful run yet in ${dataDir}`);
@@ -56,6 +59,8 @@ export async function statusCommand(opts: StatusOptions): Promise<EnterpriseStat
           (stale[0]?.lastError ? ` (last error: ${stale[0].lastError.message})` : ""),
       );
     }
+    const behind = staleSinks(sinks, now, maxAgeMs);
+    if (behind) throw new StaleError(`${behind} (max age ${opts.maxAge})`);
   }
   return rows;
 }
