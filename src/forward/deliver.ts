@@ -38,7 +38,7 @@ export async function deliver(o: DeliverOptions): Promise<Delivery> {
       const started = o.clock.now();
       let target;
       try {
-        target = sink.open();
+        target = sink.open({ clock: o.clock, logger: o.logger, signal: o.signal });
         const run = await forwardSink({ ...o, target, folders });
         out.runs.push(run);
         o.logger.info(

@@ -1,4 +1,6 @@
 import type { Logger } from "../logger.js";
+import type { Clock } from "../time.js";
+import { hecSink } from "./hec/sink.js";
 import { syslogSink } from "./syslog/sink.js";
 import type { ForwardTarget } from "./target.js";
 
@@ -8,15 +10,23 @@ export interface Sink {
   readonly name: string;
   /** Warnings to log on each run (plain TCP to a remote host, ...). */
   readonly warnings: ReadonlyArray<{ event: string; message: string }>;
-  open(): ForwardTarget;
+  open(deps: SinkDeps): ForwardTarget;
+}
+
+/** What a target may need from the run that opens it. */
+export interface SinkDeps {
+  clock: Clock;
+  logger: Logger;
+  /** The run's stop signal (SIGTERM, SIGINT): a target ends its waits on it. */
+  signal?: AbortSignal | undefined;
 }
 
 /**
  * One function per kind of target: reads that target's own variables (with zod; ConfigError when
  * they are wrong) and returns its sink, or undefined when it is not configured. Reads no file and
- * opens nothing. Adding a target is a line here, e.g. a HEC sink built from hecSettingsFrom(env).
+ * opens nothing. Adding a target is a line here.
  */
-const SINKS: Array<(env: NodeJS.ProcessEnv) => Sink | undefined> = [syslogSink];
+const SINKS: Array<(env: NodeJS.ProcessEnv) => Sink | undefined> = [syslogSink, hecSink];
 
 /** Every sink the environment configures, in a fixed order. */
 export function configuredSinks(env: NodeJS.ProcessEnv): Sink[] {

@@ -42,7 +42,7 @@ export interface HecTargetDeps {
   clock: Clock;
   logger: Logger;
   /** Stops every send at its next wait or request (SIGTERM). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   tuning?: Partial<HecTuning>;
   random?: () => number;
 }
