@@ -1,11 +1,6 @@
 import { SEVERITIES, type EventFilter } from "./event-filter.js";
 
-/** One of filter.rules in an events request (swagger 5.0). */
-export interface Rule {
-  field: "event" | "severity";
-  op: "in" | "notIn" | "startsWith" | "notStartsWith";
-  values: string[];
-}
+import type { Rule } from "../vco/streams.js";
 
 const prefix = (p: string) => p.slice(0, -1);
 const isPattern = (p: string) => p.endsWith("*");

@@ -4,6 +4,7 @@ import { StorageError } from "../errors.js";
 import { readJson, writeFileAtomic } from "./atomic.js";
 import { inside, STATE_DIR } from "./paths.js";
 import { storageError } from "./storage-error.js";
+import { STREAMS, type StreamName } from "../vco/streams.js";
 
 const runSchema = z.object({
   startedAt: z.string(),
@@ -14,12 +15,16 @@ const runSchema = z.object({
   duplicates: z.number(),
   pages: z.number(),
   error: z.string().optional(),
+  /** Events the filter kept out (VCO_MIN_SEVERITY, VCO_EVENTS_*, VCO_CATEGORIES), checked locally. */
+  filtered: z.number().optional(),
 });
 export type RunRecord = z.infer<typeof runSchema>;
 
 export const stateSchema = z.object({
   version: z.literal(1),
   vco: z.string(),
+  /** Which stream: absent for enterprise events (files written before streams existed). */
+  stream: z.enum(STREAMS).optional(),
   enterpriseId: z.number(),
   enterpriseName: z.string(),
   /** Output folder, relative to the data dir. */
@@ -40,8 +45,23 @@ export function stateDir(dataDir: string): string {
   return inside(dataDir, STATE_DIR);
 }
 
-function stateFile(dataDir: string, enterpriseId: number): string {
-  return inside(dataDir, STATE_DIR, `enterprise-${enterpriseId}.json`);
+/** An enterprise's state by its id, or a partner or operator stream's by its name. */
+export type StateRef = number | Exclude<StreamName, "enterprise">;
+
+/**
+ * `.state/enterprise-<id>.json` per enterprise, `.state/partner.json` and `.state/operator.json`
+ * for the streams: the prefix keeps them apart whatever the ids.
+ */
+export function stateFileName(ref: StateRef): string {
+  return typeof ref === "number" ? `enterprise-${ref}.json` : `${ref}.json`;
+}
+
+/** The ref a state is saved under. */
+export const refOf = (state: EnterpriseState): StateRef =>
+  state.stream && state.stream !== "enterprise" ? state.stream : state.enterpriseId;
+
+function stateFile(dataDir: string, ref: StateRef): string {
+  return inside(dataDir, STATE_DIR, stateFileName(ref));
 }
 
 export async function ensureStateDir(dataDir: string): Promise<string> {
@@ -58,9 +78,9 @@ export async function ensureStateDir(dataDir: string): Promise<string> {
 
 export async function loadState(
   dataDir: string,
-  enterpriseId: number,
+  ref: StateRef,
 ): Promise<EnterpriseState | undefined> {
-  const file = stateFile(dataDir, enterpriseId);
+  const file = stateFile(dataDir, ref);
   const json = await readJson(file);
   if (json === undefined) return undefined;
   const parsed = stateSchema.safeParse(json);
@@ -83,7 +103,7 @@ export async function saveState(
   state: EnterpriseState,
   seenJson?: Iterable<Uint8Array>,
 ): Promise<void> {
-  const file = stateFile(dataDir, state.enterpriseId);
+  const file = stateFile(dataDir, refOf(state));
   if (!seenJson) return writeFileAtomic(file, JSON.stringify(state));
   const rest = JSON.stringify({ ...state, seen: undefined }); // undefined: left out
   await writeFileAtomic(file, withSeen(rest, seenJson));
@@ -105,9 +125,9 @@ export async function listStates(dataDir: string): Promise<EnterpriseState[]> {
   }
   const out: EnterpriseState[] = [];
   for (const name of names.sort()) {
-    const m = /^enterprise-(\d+)\.json$/.exec(name);
+    const m = /^(?:enterprise-(\d+)|(partner|operator))\.json$/.exec(name);
     if (!m) continue;
-    const s = await loadState(dataDir, Number(m[1]));
+    const s = await loadState(dataDir, m[1] ? Number(m[1]) : (m[2] as StateRef));
     if (s) out.push(s);
   }
   return out;
