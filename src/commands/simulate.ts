@@ -73,6 +73,7 @@ export async function simulateCommand(o: SimulateOptions): Promise<void> {
       "Point vco-events at it with:",
       `  VCO_HOSTNAME=${url} VCO_TOKEN=${DEMO_TOKEN} npx vco-events fetch`,
       `  (or VCO_USERNAME=${DEMO_USER.username} VCO_PASSWORD=${DEMO_USER.password}; partner token: demo-partner-token; operator token: demo-operator-token)`,
+      "  The partner's and the operator's own events: add VCO_STREAMS=enterprise,partner or enterprise,operator with their token.",
       ...(o.clockOffsetMs
         ? [
             `Its clock is ${formatDuration(Math.abs(o.clockOffsetMs))} ${o.clockOffsetMs < 0 ? "behind" : "ahead of"} this machine's.`,

@@ -219,4 +219,31 @@ describe("partner and operator streams", () => {
       );
     }
   });
+
+  it("check queries each stream once: readable ones pass, a refused one FAILs (78) with the fix", async () => {
+    const sim = await streamSim({});
+    const ok = await runCli(
+      ["check"],
+      envFor(sim, tempDir(), {
+        VCO_TOKEN: OPERATOR_TOKEN,
+        VCO_STREAMS: "enterprise,operator",
+        VCO_MIN_SEVERITY: "ERROR",
+      }),
+    );
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /^ok +streams +operator readable \(_operator\/events\.json\)/m);
+    const before = sim.count("event/getOperatorEvents");
+    assert.ok(before >= 1);
+
+    const refused = await runCli(
+      ["check"],
+      envFor(sim, tempDir(), { VCO_TOKEN: PARTNER_TOKEN, VCO_STREAMS: "partner,operator" }),
+    );
+    assert.equal(refused.code, 78, refused.stdout + refused.stderr);
+    assert.match(
+      refused.stdout,
+      /^FAIL +streams +partner readable .*the operator stream cannot be read with this account.*fix: remove operator from VCO_STREAMS, or use an operator login/m,
+    );
+    assert.match(refused.stdout, /^ok +events +the enterprise stream is not in VCO_STREAMS/m);
+  });
 });
