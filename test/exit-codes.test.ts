@@ -20,6 +20,11 @@ const TABLE: Array<[string, unknown, number]> = [
   ["a JSON-RPC error from the VCO", new E.VcoError(-32602, "m", "bad params"), 76],
   ["an HTTP status other than 404 that got through", new E.HttpError(418, "m", ""), 76],
   ["credentials refused (faults.test, tls-secrets.test)", new E.AuthError("no"), 77],
+  [
+    "HTTP 401/403 on a method (a stream's 403 becomes a ConfigError: streams.test)",
+    new E.RefusedError(403, "m", "no"),
+    77,
+  ],
   ["a proxy that wants credentials: 407 (proxy.test)", new E.ProxyError(407, "auth"), 77],
   ["a proxy whose policy forbids the VCO: 403 (proxy.test)", new E.ProxyError(403, "no"), 77],
   ["bad configuration (fetch.test)", new E.ConfigError("bad"), 78],

@@ -2,7 +2,7 @@
 // fetch would send, so a stream the account may not read, or rules the VCO refuses, show up here.
 import { z } from "zod";
 import type { Config } from "../config.js";
-import { ConfigError, VcoError } from "../errors.js";
+import { ConfigError, RefusedError, VcoError } from "../errors.js";
 import { serverRules } from "../filter/rules.js";
 import type { VcoClient } from "../vco/client.js";
 import { STREAM_METHOD, STREAM_READERS, type StreamName } from "../vco/streams.js";
@@ -39,9 +39,15 @@ export async function checkStreams(
           reply.data.length > 0 ? "events in the last hour" : "no events in the last hour";
         return pass(`${stream} readable (${STREAM_FOLDER[stream]}/events.json); ${recent}`);
       } catch (err) {
-        if (!(err instanceof VcoError)) return explainApiError(err, host);
+        const answer =
+          err instanceof VcoError
+            ? `"${err.vcoMessage}"`
+            : err instanceof RefusedError && err.status === 403
+              ? "HTTP 403"
+              : undefined;
+        if (answer === undefined) return explainApiError(err, host);
         const e = new ConfigError(
-          `the ${stream} stream cannot be read with this account: ${method} answered "${err.vcoMessage}"`,
+          `the ${stream} stream cannot be read with this account: ${method} answered ${answer}`,
         );
         return fail(
           e,

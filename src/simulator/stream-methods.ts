@@ -1,6 +1,6 @@
 import { allowOnly, EVENT_PARAMS, servePage } from "./event-query.js";
 import type { MethodContext } from "./methods.js";
-import { denied, invalid } from "./rpc-failure.js";
+import { denied, forbidden, invalid } from "./rpc-failure.js";
 
 const PROXY = "event/getProxyEvents";
 const OPERATOR = "event/getOperatorEvents";
@@ -34,7 +34,7 @@ export function getProxyEvents(ctx: MethodContext): Buffer {
       throw invalid("enterpriseProxyId is required for operator users");
     proxyId = id;
     known = ctx.partnerEvents(proxyId) !== undefined;
-  } else throw denied(`${PROXY} requires READ PROXY_EVENT (partner and operator users)`);
+  } else throw forbidden(`${PROXY} requires READ PROXY_EVENT (partner and operator users)`);
   if (!known) throw denied(`no access to enterprise proxy ${proxyId}`);
   return servePage(ctx, ctx.partnerEvents(proxyId, true)!, "partner", `p${proxyId}`);
 }
@@ -47,7 +47,7 @@ export function getOperatorEvents(ctx: MethodContext): Buffer {
   const { principal, params } = ctx;
   allowOnly(params, ["networkId", "gatewayId", ...EVENT_PARAMS(ctx.legacyPaging)]);
   if (principal.type !== "operator")
-    throw denied(`${OPERATOR} requires READ OPERATOR_EVENT (operator users)`);
+    throw forbidden(`${OPERATOR} requires READ OPERATOR_EVENT (operator users)`);
   if (params.networkId !== undefined && params.networkId !== 1)
     throw denied(`no access to network ${String(params.networkId)}`);
   intArray(params.gatewayId, "gatewayId");

@@ -1,4 +1,4 @@
-import { ConfigError, describeError, VcoError } from "../errors.js";
+import { ConfigError, describeError, RefusedError, VcoError } from "../errors.js";
 import { filters, lineMatches } from "../filter/match.js";
 import type { Logger } from "../logger.js";
 import { LinePacker } from "../sink/line-packer.js";
@@ -153,14 +153,22 @@ const describe = (t: StreamTarget): string =>
 
 /**
  * A partner or operator stream the account may not read is a setup mistake, not an outage: the
- * VCO refuses its method (a privileges error, or an operator asked for partner events without
- * saying whose). Said in one line, with what to change.
+ * VCO refuses its method, with an error reply (a privileges error, or an operator asked for
+ * partner events without saying whose) or with HTTP 403 (the swagger's "Insufficient
+ * Permissions"). Said in one line, with what to change. A 401 is the credential, not the stream.
  */
 function refusedStream(target: StreamTarget, err: unknown): unknown {
-  if (target.stream === "enterprise" || !(err instanceof VcoError)) return err;
+  if (target.stream === "enterprise") return err;
+  const answer =
+    err instanceof VcoError && err.method === target.source.method
+      ? `"${err.vcoMessage}"`
+      : err instanceof RefusedError && err.status === 403 && err.method === target.source.method
+        ? "HTTP 403"
+        : undefined;
+  if (answer === undefined) return err;
   return new ConfigError(
-    `the ${target.stream} stream cannot be read with this account: ${err.method} answered ` +
-      `"${err.vcoMessage}"; remove ${target.stream} from VCO_STREAMS, or use ${STREAM_READERS[target.stream]}`,
+    `the ${target.stream} stream cannot be read with this account: ${target.source.method} answered ` +
+      `${answer}; remove ${target.stream} from VCO_STREAMS, or use ${STREAM_READERS[target.stream]}`,
   );
 }
 

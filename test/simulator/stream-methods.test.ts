@@ -79,17 +79,25 @@ describe("the simulator's partner and operator event methods", () => {
 
   it("lets partners and operators read partner events, operators alone read operator events", async () => {
     const s = await sim();
-    const refused = async (who: keyof typeof TOKENS, method: string, body: Json, re: RegExp) => {
+    const refused = async (
+      who: keyof typeof TOKENS,
+      method: string,
+      body: Json,
+      status: number,
+      re: RegExp,
+    ) => {
       const r = await call(s, who, method, body);
-      assert.equal(r.status, 400, `${who} ${method}`);
+      assert.equal(r.status, status, `${who} ${method}`);
       assert.match(r.body.error.message, re);
     };
-    await refused("customer", PROXY, all, /Privileges check failed/);
-    await refused("customer", OPERATOR, all, /Privileges check failed/);
-    await refused("partner", OPERATOR, all, /Privileges check failed/);
-    await refused("partner", PROXY, { ...all, enterpriseProxyId: 8 }, /Privileges/);
-    await refused("operator", PROXY, all, /enterpriseProxyId is required/);
-    await refused("operator", PROXY, { ...all, enterpriseProxyId: 99 }, /Privileges/);
+    // Without the privilege: HTTP 403, Insufficient Permissions (swagger's `forbidden`).
+    await refused("customer", PROXY, all, 403, /Insufficient Permissions/);
+    await refused("customer", OPERATOR, all, 403, /Insufficient Permissions/);
+    await refused("partner", OPERATOR, all, 403, /Insufficient Permissions/);
+    // With it, but not for that partner, or without saying which: the usual error replies.
+    await refused("partner", PROXY, { ...all, enterpriseProxyId: 8 }, 400, /Privileges/);
+    await refused("operator", PROXY, all, 400, /enterpriseProxyId is required/);
+    await refused("operator", PROXY, { ...all, enterpriseProxyId: 99 }, 400, /Privileges/);
     assert.equal((await call(s, "partner", PROXY, all)).status, 200);
     assert.equal((await call(s, "operator", PROXY, { ...all, enterpriseProxyId: 7 })).status, 200);
     assert.equal((await call(s, "operator", OPERATOR, all)).status, 200);
