@@ -159,8 +159,8 @@ describe("partner and operator streams", () => {
     assertExactSet([OPERATOR_FILE(dir)], [...old.filter(only({ minSeverity: "ERROR" })), ...fresh]);
   });
 
-  it("pages a stream on a VCO without nextPageLink (legacy), every event once", async () => {
-    const sim = await streamSim({ operator: 5000, options: { legacyPaging: true } });
+  it("pages a stream on a VCO without nextPageLink (legacy, 6.2 event shape), every event once", async () => {
+    const sim = await streamSim({ operator: 5000, options: { legacyPaging: true, shape: "6.2" } });
     const dir = tempDir();
     const env = envFor(sim, dir, { VCO_TOKEN: OPERATOR_TOKEN, VCO_STREAMS: "operator" });
     const r = await fetch(env, "--since", "2h");
@@ -245,5 +245,28 @@ describe("partner and operator streams", () => {
       /^FAIL +streams +partner readable .*the operator stream cannot be read with this account.*fix: remove operator from VCO_STREAMS, or use an operator login/m,
     );
     assert.match(refused.stdout, /^ok +events +the enterprise stream is not in VCO_STREAMS/m);
+  });
+
+  it("faults and a rotation on a stream: every event once across both files", async () => {
+    const sim = await streamSim({ operator: 6000 });
+    sim.faultMethods = ["event/getOperatorEvents"];
+    sim.script = ["serverError", null, "reset", "badGateway"];
+    const dir = tempDir();
+    const env = envFor(sim, dir, {
+      VCO_TOKEN: OPERATOR_TOKEN,
+      VCO_STREAMS: "operator",
+      VCO_RETRY_BUDGET: "2m",
+    });
+    const r = await fetch(env, "--since", "2h");
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(sim.script.length, 0, "every scripted fault was served");
+    assertExactSet([OPERATOR_FILE(dir)], sim.operatorStore.all());
+    // logrotate's `create`: the file is renamed away, new events go to a new one.
+    const rotated = `${OPERATOR_FILE(dir)}.1`;
+    fs.renameSync(OPERATOR_FILE(dir), rotated);
+    sim.operatorStore.addSpread(300, sim.now() - 3 * MINUTE, sim.now() - 1000);
+    const again = await fetch(env);
+    assert.equal(again.code, 0, again.stderr);
+    assertExactSet([rotated, OPERATOR_FILE(dir)], sim.operatorStore.all());
   });
 });
