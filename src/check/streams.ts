@@ -8,7 +8,7 @@ import type { VcoClient } from "../vco/client.js";
 import { STREAM_METHOD, STREAM_READERS, type StreamName } from "../vco/streams.js";
 import { STREAM_FOLDER } from "../sync/stream-target.js";
 import { explainApiError } from "./explain.js";
-import { combine, fail, pass, type Outcome } from "./report.js";
+import { combine, fail, pass, warn, type Outcome } from "./report.js";
 
 const eventsReply = z.looseObject({ data: z.array(z.unknown()) });
 
@@ -39,6 +39,17 @@ export async function checkStreams(
           reply.data.length > 0 ? "events in the last hour" : "no events in the last hour";
         return pass(`${stream} readable (${STREAM_FOLDER[stream]}/events.json); ${recent}`);
       } catch (err) {
+        if (
+          rules.length > 0 &&
+          err instanceof VcoError &&
+          err.code === -32602 &&
+          /filter|rule/i.test(err.vcoMessage)
+        ) {
+          return warn(
+            `${stream}: the orchestrator refuses the filter rules ("${err.vcoMessage}"); fetch filters every event here instead`,
+            "nothing to do; the filters still apply, the orchestrator just sends every event",
+          );
+        }
         const answer =
           err instanceof VcoError
             ? `"${err.vcoMessage}"`

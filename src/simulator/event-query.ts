@@ -84,6 +84,8 @@ export function servePage(
       limit = Math.min(f.limit, ctx.pageLimit);
     }
     rules = f.rules;
+    if (ctx.noRules && Array.isArray(rules) && rules.length > 0)
+      throw invalid("filter.rules is not supported");
   }
   const match = parseRules(rules, stream);
   const ruleText = match ? JSON.stringify(rules) : "";

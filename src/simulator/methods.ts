@@ -29,6 +29,8 @@ export interface MethodContext {
   /** The operator's and gateways' events (event/getOperatorEvents). */
   operatorEvents: EventStore;
   legacyPaging: boolean;
+  /** Refuse any filter.rules. */
+  noRules?: boolean;
   pageLimit: number;
   /** Set by event queries: how many events the reply holds. */
   served: number;

@@ -26,6 +26,8 @@ export interface SimulatorOptions {
   shape?: Shape;
   /** Older VCOs: `more` without a nextPageLink. */
   legacyPaging?: boolean;
+  /** An orchestrator that refuses every filter.rules (an older or stricter one): 400, -32602. */
+  noRules?: boolean;
   pageLimit?: number;
   sessionTtlMs?: number;
   /** The spec allows a successful login to answer 302 as well as 200. */
@@ -233,6 +235,7 @@ export class Simulator {
           make ? this.partnerEvents(proxyId) : this.partnerStore(proxyId),
         operatorEvents: this.operatorStore,
         legacyPaging: this.options.legacyPaging ?? false,
+        noRules: this.options.noRules ?? false,
         pageLimit: this.options.pageLimit ?? 2048,
         served: 0,
       };

@@ -59,6 +59,33 @@ export interface SyncResult {
  * time that holds only other events: the slice still ends where it ends, so the cursor moves on.
  */
 export async function syncTarget(o: SyncOptions): Promise<SyncResult> {
+  const first = await syncOnce(o);
+  const { target } = o;
+  if (first.error === undefined || !rulesRefused(target, first.error)) return first;
+  // An orchestrator that takes no (or not these) filter rules: the filter is checked here on
+  // every event anyway, so the run goes on without them, from the state the failure committed.
+  o.logger.warn(
+    {
+      event: "filter-rules-refused",
+      ...(target.stream === "enterprise" ? { enterpriseId: target.id } : { stream: target.stream }),
+      error: describeError(first.error),
+    },
+    "the orchestrator refused the filter rules; fetching unfiltered and filtering here",
+  );
+  return syncOnce({ ...o, target: { ...target, source: { ...target.source, rules: [] } } });
+}
+
+/** An invalid-params reply about the filter to a query that sent rules. */
+function rulesRefused(target: StreamTarget, err: unknown): boolean {
+  return (
+    target.source.rules.length > 0 &&
+    err instanceof VcoError &&
+    err.code === -32602 &&
+    /filter|rule/i.test(err.vcoMessage)
+  );
+}
+
+async function syncOnce(o: SyncOptions): Promise<SyncResult> {
   const { target, logger, clock } = o;
   const vcoNow = o.vcoNow ?? (() => clock.now());
   const log = logger.child(
@@ -135,7 +162,7 @@ export async function syncTarget(o: SyncOptions): Promise<SyncResult> {
     return result(target, state, totals);
   } catch (caught) {
     o.progress?.end();
-    const err = refusedStream(target, caught);
+    const err = rulesRefused(target, caught) ? caught : refusedStream(target, caught);
     const message = describeError(err);
     await cadence.fail(startedAt, message);
     log.error(
