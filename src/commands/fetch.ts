@@ -150,7 +150,8 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
     logger.info(
       {
         event: "run-finished",
-        enterprises: results.length,
+        enterprises: results.filter((r) => r.stream === "enterprise").length,
+        streams: results.filter((r) => r.stream !== "enterprise").map((r) => r.stream),
         failed: failed.length,
         written: results.reduce((n, r) => n + r.written, 0),
         requests: client.requests,

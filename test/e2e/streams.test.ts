@@ -22,7 +22,6 @@ import {
   OPERATOR_TOKEN,
   PARTNER_ID,
   PARTNER_TOKEN,
-  readLines,
   runCli,
   sizeOf,
   spawnCli,
