@@ -116,11 +116,13 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
     const firstStart =
       parseSince(opts.since ?? "", vcoClock.now()) ?? vcoClock.now() - config.lookbackMs;
     const folders = assignFolders(enterprises);
+    // The partner and operator streams first: one each, they should not wait behind a thousand
+    // enterprises for a turn.
     const targets: StreamTarget[] = [
-      ...enterprises.map((e) => enterpriseTarget(e, folders.get(e.id)!, config.filter)),
       ...config.streams.flatMap((s) =>
         s === "enterprise" ? [] : [ownStreamTarget(s, config.filter)],
       ),
+      ...enterprises.map((e) => enterpriseTarget(e, folders.get(e.id)!, config.filter)),
     ];
     // Up to VCO_MAX_IN_FLIGHT slices at once for one enterprise; with several, each keeps one and
     // they share the rest, so memory follows the in-flight limit, not the number of enterprises.
