@@ -1,15 +1,20 @@
 import assert from "node:assert/strict";
+import path from "node:path";
 import { describe, it } from "node:test";
 import { NO_FILTER, type EventFilter } from "../../src/filter/event-filter.js";
 import { matches } from "../../src/filter/match.js";
+import { ensureStateDir, loadState } from "../../src/store/state.js";
+import { syncTarget } from "../../src/sync/enterprise-sync.js";
 import { walkSlices } from "../../src/sync/slices.js";
 import { enterpriseTarget, ownStreamTarget } from "../../src/sync/stream-target.js";
 import {
   clientFor,
   HOUR,
   OPERATOR_TOKEN,
+  readLines,
   silentLogger,
   startSimOnFakeClock,
+  tempDir,
 } from "../helpers/kit.js";
 
 const filter: EventFilter = { ...NO_FILTER, minSeverity: "WARNING", exclude: ["EDGE_*"] };
@@ -59,6 +64,49 @@ describe("stream targets", () => {
     }
     const want = sim.operatorStore.all().filter((e) => matches(filter, e as never));
     assert.equal(new Set(keys).size, want.length);
+    client.close();
+  });
+
+  it("a window the filter empties still moves the cursor; a later match is written once", async () => {
+    const { clock, sim } = await startSimOnFakeClock({}, Date.now());
+    sim.addToken(OPERATOR_TOKEN, { type: "operator" });
+    const store = sim.operatorStore;
+    const quiet = { severity: "INFO", event: "LINK_ALIVE" };
+    for (let i = 0; i < 50; i++) store.add(clock.now() - HOUR + i * 60_000, { overrides: quiet });
+    const client = clientFor(sim, clock, {
+      credentials: { kind: "token", token: OPERATOR_TOKEN },
+      retryBudgetMs: 10_000,
+      timeoutMs: 5_000,
+    });
+    const dir = tempDir();
+    await ensureStateDir(dir);
+    const run = () =>
+      syncTarget({
+        client,
+        vco: sim.baseUrl,
+        dataDir: dir,
+        target: ownStreamTarget("operator", { ...NO_FILTER, minSeverity: "ERROR" }),
+        clock,
+        logger: silentLogger(),
+        overlapMs: 15 * 60_000,
+        firstStart: clock.now() - 2 * HOUR,
+      });
+    const first = await run();
+    assert.equal(first.error, undefined);
+    assert.equal(first.written, 0);
+    assert.ok(first.cursor! >= clock.now() - 1000, "the cursor reached the end of the window");
+    assert.equal((await loadState(dir, "operator"))!.cursor, first.cursor);
+
+    clock.t += 60_000;
+    const loud = store.add(clock.now() - 30_000, { overrides: { severity: "CRITICAL" } });
+    store.add(clock.now() - 20_000, { overrides: quiet });
+    const second = await run();
+    assert.equal(second.written, 1);
+    clock.t += 60_000;
+    const third = await run();
+    assert.equal(third.written, 0, "the overlap re-read does not write it again");
+    const lines = readLines(path.join(dir, "_operator", "events.json"));
+    assert.deepEqual(lines, [loud]);
     client.close();
   });
 });
