@@ -96,11 +96,16 @@ export async function simulateCommand(o: SimulateOptions): Promise<void> {
   const timer = setInterval(() => {
     owed += perTick;
     for (; owed >= 1; owed--) {
-      for (const e of sim.enterprises.values()) {
+      const stores = [
+        ...[...sim.enterprises.values()].map((e) => e.store),
+        ...sim.partnerStores.values(),
+        sim.operatorStore,
+      ];
+      for (const store of stores) {
         // One in ten events is published late, as a real VCO can do for several minutes.
         const now = sim.now();
         const late = Math.random() < 0.1;
-        e.store.add(late ? now - 120_000 : now, late ? { visibleAt: now + 60_000 } : {});
+        store.add(late ? now - 120_000 : now, late ? { visibleAt: now + 60_000 } : {});
       }
     }
   }, 1_000);
