@@ -100,6 +100,24 @@ const oneOfList = <T extends string>(name: string, allowed: readonly T[]) =>
       return [...new Set(items)] as T[];
     });
 
+/** Event names, each exact or with one trailing `*` (a prefix); a `*` elsewhere is a typo. */
+const eventPatterns = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const items = list(v);
+      const bad = items.filter((s) => s.slice(0, -1).includes("*"));
+      if (bad.length > 0) {
+        ctx.addIssue({
+          code: "custom",
+          message: `${name} has ${bad.join(", ")}: a * may only end a name (MGD_*)`,
+        });
+        return z.NEVER;
+      }
+      return [...new Set(items)];
+    });
+
 const envSchema = z.object({
   VCO_HOSTNAME: z
     .string({
@@ -170,8 +188,8 @@ const envSchema = z.object({
       }
       return s as (typeof SEVERITIES)[number];
     }),
-  VCO_EVENTS_INCLUDE: z.string().optional().transform(list),
-  VCO_EVENTS_EXCLUDE: z.string().optional().transform(list),
+  VCO_EVENTS_INCLUDE: eventPatterns("VCO_EVENTS_INCLUDE"),
+  VCO_EVENTS_EXCLUDE: eventPatterns("VCO_EVENTS_EXCLUDE"),
   VCO_CATEGORIES: oneOfList("VCO_CATEGORIES", CATEGORIES),
   VCO_DATA_DIR: z.string().optional().transform(empty),
   VCO_CA_FILE: z.string().optional().transform(empty),

@@ -15,6 +15,18 @@ export class AuthError extends VcoEventsError {
   override name = "AuthError";
 }
 
+/** HTTP 401 or 403 on an API method: the credential, or its rights to that method (exit 77 too). */
+export class RefusedError extends AuthError {
+  override name = "RefusedError";
+  constructor(
+    readonly status: number,
+    readonly method: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Another run holds the lock on this data directory. */
 export class LockedError extends VcoEventsError {
   override name = "LockedError";

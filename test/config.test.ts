@@ -31,6 +31,34 @@ describe("parseHostname", () => {
 
 describe("loadConfig", () => {
   const base = { VCO_HOSTNAME: "vco.example.com" };
+  it("reads streams and filters; a * may only end an event name", () => {
+    const c = loadConfig({
+      ...base,
+      VCO_TOKEN: "t",
+      VCO_STREAMS: "operator, enterprise",
+      VCO_MIN_SEVERITY: "warning",
+      VCO_EVENTS_INCLUDE: "LINK_*,EDGE_HA_FAILOVER",
+      VCO_EVENTS_EXCLUDE: "LINK_ALIVE",
+      VCO_CATEGORIES: "security,edge",
+    });
+    assert.deepEqual(c.streams, ["operator", "enterprise"]);
+    assert.deepEqual(c.filter, {
+      minSeverity: "WARNING",
+      include: ["LINK_*", "EDGE_HA_FAILOVER"],
+      exclude: ["LINK_ALIVE"],
+      categories: ["SECURITY", "EDGE"],
+    });
+    assert.throws(
+      () => loadConfig({ ...base, VCO_TOKEN: "t", VCO_EVENTS_EXCLUDE: "MGD_*_X" }),
+      (e) =>
+        e instanceof ConfigError &&
+        /VCO_EVENTS_EXCLUDE has MGD_\*_X: a \* may only end/.test(e.message),
+    );
+    assert.throws(
+      () => loadConfig({ ...base, VCO_TOKEN: "t", VCO_STREAMS: "enterprise,gateway" }),
+      /VCO_STREAMS has gateway/,
+    );
+  });
   it("prefers the token when both credentials are set", () => {
     const c = loadConfig({ ...base, VCO_TOKEN: "t", VCO_USERNAME: "u", VCO_PASSWORD: "p" });
     assert.deepEqual(c.credentials, { kind: "token", token: "t" });

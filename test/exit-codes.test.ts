@@ -23,6 +23,11 @@ const TABLE: Array<[string, unknown, number]> = [
   ["an invalid or disabled HEC token (forward/hec/target.test)", new E.SinkAuthError("no"), 77],
   ["HEC refused the data: 400 (forward/hec/target.test)", new E.SinkRejectedError("x"), 76],
   ["a SIEM receiver down or busy (forward/hec/target.test)", new E.DeliveryError("x"), 75],
+  [
+    "HTTP 401/403 on a method (a stream's 403 becomes a ConfigError: streams.test)",
+    new E.RefusedError(403, "m", "no"),
+    77,
+  ],
   ["a proxy that wants credentials: 407 (proxy.test)", new E.ProxyError(407, "auth"), 77],
   ["a proxy whose policy forbids the VCO: 403 (proxy.test)", new E.ProxyError(403, "no"), 77],
   ["bad configuration (fetch.test)", new E.ConfigError("bad"), 78],

@@ -10,6 +10,7 @@ export const STEPS = [
   "credential",
   "enterprises",
   "events",
+  "streams",
   "clock",
   "data dir",
 ] as const;

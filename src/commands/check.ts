@@ -3,6 +3,7 @@ import { loadConfig, type Config } from "../config.js";
 import { ConfigError } from "../errors.js";
 import { checkClient, checkCredential, checkEnterprises, checkEvents } from "../check/api.js";
 import { checkClock } from "../check/clock.js";
+import { checkStreams } from "../check/streams.js";
 import { checkDataDir } from "../check/data-dir.js";
 import { checkNetwork, endpointOf } from "../check/network.js";
 import {
@@ -99,7 +100,7 @@ function configStep(
   return config;
 }
 
-/** network, tls, credential, enterprises, events, clock: each only if the one before makes sense. */
+/** network, tls, credential, enterprises, events, streams, clock: each only if the one before makes sense. */
 async function orchestratorSteps(
   report: Report,
   config: Config,
@@ -125,8 +126,11 @@ async function orchestratorSteps(
     if (!credential.found) return report.skipUntil("data dir", "the credential step failed");
     const { outcome, selected } = checkEnterprises(credential.found, config);
     report.add("enterprises", outcome);
-    if (selected.length > 0) report.add("events", await checkEvents(client, selected, host));
-    else report.skipUntil("clock", "no selected enterprise is visible");
+    if (!config.streams.includes("enterprise"))
+      report.add("events", pass("the enterprise stream is not in VCO_STREAMS; not checked"));
+    else if (selected.length > 0) report.add("events", await checkEvents(client, selected, host));
+    else report.skipUntil("streams", "no selected enterprise is visible");
+    report.add("streams", await checkStreams(client, config, host));
     report.add("clock", checkClock(client.vcoClock));
   } finally {
     // A password login made a session: end it rather than leave it to expire.

@@ -14,10 +14,11 @@ import {
 import { assignFolders } from "../store/paths.js";
 import { ensureStateDir } from "../store/state.js";
 import { enterprisesToPoll } from "../sync/enterprise-list.js";
-import { syncEnterprise, type SyncResult } from "../sync/enterprise-sync.js";
+import { syncTarget, type SyncResult } from "../sync/enterprise-sync.js";
 import { mapLimit } from "../sync/map-limit.js";
 import { Progress, type ProgressOutput } from "../sync/progress.js";
 import { sliceSlots } from "../sync/slices.js";
+import { enterpriseTarget, ownStreamTarget, type StreamTarget } from "../sync/stream-target.js";
 import { MemoryReleaser } from "../sync/release-memory.js";
 import { formatDuration, iso, parseSince, systemClock, type Clock } from "../time.js";
 import { VcoClient } from "../vco/client.js";
@@ -121,42 +122,56 @@ async function fetchAndWrite(
     logEveryMs: config.progressIntervalMs,
   });
   try {
-    const { enterprises } = await enterprisesToPoll(client, config, clock, logger);
-    worked = true;
+    // Enterprises are listed only for the enterprise stream: the partner and operator streams
+    // read the principal's own events, and their method says whether it may.
+    const wantsEnterprises = config.streams.includes("enterprise");
+    const { enterprises } = wantsEnterprises
+      ? await enterprisesToPoll(client, config, clock, logger)
+      : { enterprises: [] };
+    worked = wantsEnterprises;
     clockWarning();
     // The first run's window ends at the VCO's now, so it also starts from the VCO's now.
     const firstStart =
       parseSince(opts.since ?? "", vcoClock.now()) ?? vcoClock.now() - config.lookbackMs;
     const folders = assignFolders(enterprises);
+    // The partner and operator streams first: one each, they should not wait behind a thousand
+    // enterprises for a turn.
+    const targets: StreamTarget[] = [
+      ...config.streams.flatMap((s) =>
+        s === "enterprise" ? [] : [ownStreamTarget(s, config.filter)],
+      ),
+      ...enterprises.map((e) => enterpriseTarget(e, folders.get(e.id)!, config.filter)),
+    ];
     // Up to VCO_MAX_IN_FLIGHT slices at once for one enterprise; with several, each keeps one and
     // they share the rest, so memory follows the in-flight limit, not the number of enterprises.
     const slots = sliceSlots(config.maxInFlight - 1);
     const releaser = new MemoryReleaser();
     // Each enterprise runs on its own: one that fails or stalls does not hold the others back,
     // and all of them share the client's in-flight limit and 429 penalty.
-    const results = await mapLimit(enterprises, config.enterpriseConcurrency, (enterprise) =>
-      syncEnterprise({
+    const results = await mapLimit(targets, config.enterpriseConcurrency, (target) =>
+      syncTarget({
         client,
         vco: config.baseUrl,
         dataDir: config.dataDir,
-        enterprise,
-        folder: folders.get(enterprise.id)!,
+        target,
         clock,
         vcoNow: () => vcoClock.now(),
         logger,
         overlapMs: config.overlapMs,
         firstStart,
-        progress: progress.track(enterprise.name || String(enterprise.id)),
+        progress: progress.track(target.name || String(target.id)),
         slots,
         releaser,
       }),
     );
     clockWarning();
     const failed = results.filter((r) => r.error !== undefined);
+    worked ||= failed.length < results.length;
     logger.info(
       {
         event: "run-finished",
-        enterprises: results.length,
+        enterprises: results.filter((r) => r.stream === "enterprise").length,
+        streams: results.filter((r) => r.stream !== "enterprise").map((r) => r.stream),
         failed: failed.length,
         written: results.reduce((n, r) => n + r.written, 0),
         requests: client.requests,

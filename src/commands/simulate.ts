@@ -73,6 +73,7 @@ export async function simulateCommand(o: SimulateOptions): Promise<void> {
       "Point vco-events at it with:",
       `  VCO_HOSTNAME=${url} VCO_TOKEN=${DEMO_TOKEN} npx vco-events fetch`,
       `  (or VCO_USERNAME=${DEMO_USER.username} VCO_PASSWORD=${DEMO_USER.password}; partner token: demo-partner-token; operator token: demo-operator-token)`,
+      "  The partner's and the operator's own events: add VCO_STREAMS=enterprise,partner or enterprise,operator with their token.",
       ...(o.clockOffsetMs
         ? [
             `Its clock is ${formatDuration(Math.abs(o.clockOffsetMs))} ${o.clockOffsetMs < 0 ? "behind" : "ahead of"} this machine's.`,
@@ -95,11 +96,16 @@ export async function simulateCommand(o: SimulateOptions): Promise<void> {
   const timer = setInterval(() => {
     owed += perTick;
     for (; owed >= 1; owed--) {
-      for (const e of sim.enterprises.values()) {
+      const stores = [
+        ...[...sim.enterprises.values()].map((e) => e.store),
+        ...sim.partnerStores.values(),
+        sim.operatorStore,
+      ];
+      for (const store of stores) {
         // One in ten events is published late, as a real VCO can do for several minutes.
         const now = sim.now();
         const late = Math.random() < 0.1;
-        e.store.add(late ? now - 120_000 : now, late ? { visibleAt: now + 60_000 } : {});
+        store.add(late ? now - 120_000 : now, late ? { visibleAt: now + 60_000 } : {});
       }
     }
   }, 1_000);

@@ -15,6 +15,8 @@ export interface StatusOptions {
 }
 
 export interface EnterpriseStatus {
+  /** Present for the partner and operator streams (then enterpriseId is 0). */
+  stream?: "partner" | "operator";
   enterpriseId: number;
   enterpriseName: string;
   folder: string;
@@ -43,13 +45,19 @@ export async function statusCommand(opts: StatusOptions): Promise<EnterpriseStat
   const orchestrator = orchestratorStatus(await readOrchestratorState(dataDir));
   const sinks = await sinkStatuses(opts.env, dataDir, now);
 
-  if (opts.json)
-    out(`${JSON.stringify({ dataDir, orchestrator, enterprises: rows, sinks }, null, 2)}\n`);
-  else out(render(dataDir, orchestrator, rows) + renderSinks(sinks));
+  if (opts.json) {
+    const enterprises = rows.filter((r) => !r.stream);
+    const streams = rows.filter((r) => r.stream);
+    out(`${JSON.stringify({ dataDir, orchestrator, enterprises, streams, sinks }, null, 2)}
+`);
+  } else out(render(dataDir, orchestrator, rows) + renderSinks(sinks));
 
   if (maxAgeMs !== undefined) {
-    if (rows.length === 0) throw new StaleError(`no successful run yet in ${dataDir}`);
-    const stale = rows.filter(
+    // A partner or operator stream taken out of VCO_STREAMS keeps its state, but is not expected
+    // to move any more: the healthcheck ignores it.
+    const checked = rows.filter((r) => !r.stream || streamsWanted(opts.env).includes(r.stream));
+    if (checked.length === 0) throw new StaleError(`no successful run yet in ${dataDir}`);
+    const stale = checked.filter(
       (r) => r.lastSuccessAgeSeconds === null || r.lastSuccessAgeSeconds * 1000 > maxAgeMs,
     );
     if (stale.length > 0) {
@@ -65,9 +73,18 @@ export async function statusCommand(opts: StatusOptions): Promise<EnterpriseStat
   return rows;
 }
 
+/** VCO_STREAMS as fetch reads it, leniently: status needs no valid configuration. */
+function streamsWanted(env: NodeJS.ProcessEnv): string[] {
+  return (env.VCO_STREAMS ?? "")
+    .toLowerCase()
+    .split(/[\s,]+/)
+    .filter(Boolean);
+}
+
 function toStatus(s: EnterpriseState, now: number): EnterpriseStatus {
   const success = s.lastSuccessAt ? Date.parse(s.lastSuccessAt) : undefined;
   return {
+    ...(s.stream && s.stream !== "enterprise" ? { stream: s.stream } : {}),
     enterpriseId: s.enterpriseId,
     enterpriseName: s.enterpriseName,
     folder: s.folder,
@@ -125,7 +142,7 @@ function render(
         ? "never"
         : `${r.lastSuccessAt} (${formatDuration(r.lastSuccessAgeSeconds * 1000)} ago)`;
     lines.push(
-      `${r.enterpriseName} (id ${r.enterpriseId}) -> ${r.folder}/events.json`,
+      `${r.stream ? `${r.stream} stream` : `${r.enterpriseName} (id ${r.enterpriseId})`} -> ${r.folder}/events.json`,
       `  cursor:          ${r.cursor ?? "none yet"}`,
       `  last success:    ${age}`,
       `  last run:        ${r.lastRunOk === null ? "none" : r.lastRunOk ? "ok" : "FAILED"}, ${r.lastRunWritten ?? 0} events written`,

@@ -29,6 +29,10 @@ export function demoSimulator(backlog: number, options: SimulatorOptions = {}): 
       .addEnterprise(id, name, 7)
       .store.addSpread(Math.ceil(backlog / 4), now - DAY + 60_000, now - 60_000);
   }
+  // The partner's own events (its administrators) and the operator's (gateways), for VCO_STREAMS
+  // with the partner and operator tokens; a customer fetch never reads them.
+  sim.partnerEvents(7).addSpread(Math.ceil(backlog / 20), now - DAY + 60_000, now - 60_000);
+  sim.operatorStore.addSpread(Math.ceil(backlog / 10), now - DAY + 60_000, now - 60_000);
   sim.addToken(DEMO_TOKEN, { type: "customer", enterpriseId: 101 });
   sim.addToken("demo-partner-token", { type: "partner", proxyId: 7 });
   sim.addToken("demo-operator-token", { type: "operator" });

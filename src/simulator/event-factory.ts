@@ -1,4 +1,5 @@
 import { randomFillSync } from "node:crypto";
+import type { StreamName } from "../vco/streams.js";
 
 /** Event kinds seen on real orchestrators, with the category and severity they come with. */
 const KINDS = [
@@ -63,6 +64,8 @@ const KINDS = [
     message: () => "HA failover: standby is now active",
   },
 ] as const;
+/** Gateways, for partner and operator events (their events name a gateway, not an edge). */
+const GATEWAYS = ["vcg103-usvi2", "vcg21-fra1", "vcg7-sin1"];
 const LINKS = ["GE1", "GE2", "GE3", "GE4", "LTE1", "WAN-ISP-A", "WAN-ISP-B"];
 const EDGES = [
   "Palo Alto Edge",
@@ -98,9 +101,13 @@ export class EventFactory {
     private readonly shape: Shape,
     private readonly enterpriseName: string,
     private readonly firstId = 1_000_000,
+    /** Partner (getProxyEvents) and operator (getOperatorEvents) events carry other fields. */
+    private readonly stream: StreamName = "enterprise",
   ) {
     this.salt = randomFillSync(new Uint32Array(4));
-    this.templates = Array.from({ length: PERIOD }, (_, r) => template(shape, enterpriseName, r));
+    this.templates = Array.from({ length: PERIOD }, (_, r) =>
+      template(shape, enterpriseName, r, stream),
+    );
     this.maxBytes = Math.max(
       ...this.templates.map(
         (t) =>
@@ -134,6 +141,36 @@ export class EventFactory {
       seq: i,
     });
     const user = kind.category === "USER";
+    if (this.stream !== "enterprise") {
+      const who = streamFields(this.stream, this.enterpriseName, user, i);
+      const common = {
+        category: kind.category,
+        detail,
+        event: kind.event,
+        eventTime,
+        message: kind.message(link),
+        severity: kind.severity,
+      };
+      if (this.shape === "6.2") {
+        const uuid = this.scratch.toString("latin1", 0, putUuid(this.scratch, 0, i, this.salt));
+        return sortKeys({
+          ...common,
+          created: new Date(time + 20_000).toISOString(),
+          logicalId: uuid,
+          ...who,
+        });
+      }
+      return {
+        id: this.firstId + i,
+        eventTime,
+        event: kind.event,
+        category: kind.category,
+        severity: kind.severity,
+        message: kind.message(link),
+        detail,
+        ...who,
+      };
+    }
     if (this.shape === "6.2") {
       return {
         category: kind.category,
@@ -224,7 +261,71 @@ interface Template {
   slots: Slot[];
 }
 
-function template(shape: Shape, enterpriseName: string, r: number): Template {
+/**
+ * The fields partner and operator events carry instead of the enterprise ones (swagger 5.0
+ * proxy_event and operator_event). The gateway follows the event's number like the edge does.
+ */
+function streamFields(
+  stream: StreamName,
+  enterpriseName: string,
+  user: boolean,
+  i: number,
+): Record<string, unknown> {
+  const gateway = user ? null : GATEWAYS[i % GATEWAYS.length]!;
+  if (stream === "partner") {
+    return {
+      proxyUsername: user ? "msp-admin@partner.example" : null,
+      networkName: null,
+      enterpriseName: null,
+      gatewayName: gateway,
+    };
+  }
+  return {
+    operatorUsername: user ? "ops@vco.example" : null,
+    networkName: enterpriseName,
+    gatewayName: gateway,
+  };
+}
+
+type LayoutItem = string | Slot;
+
+/** A partner or operator event's layout: the body()'s fields in its order, slots where they vary. */
+function streamLayout(
+  shape: Shape,
+  kind: (typeof KINDS)[number],
+  link: string,
+  detail: LayoutItem[],
+  who: Record<string, unknown>,
+): LayoutItem[] {
+  const q = (v: unknown) => JSON.stringify(v);
+  const fields: Array<[string, LayoutItem[]]> = [
+    ["eventTime", ['"', Slot.Time, '"']],
+    ["event", [q(kind.event)]],
+    ["category", [q(kind.category)]],
+    ["severity", [q(kind.severity)]],
+    ["message", [q(kind.message(link))]],
+    ["detail", detail],
+    ...Object.entries(who).map(([k, v]): [string, LayoutItem[]] => [k, [q(v)]]),
+  ];
+  if (shape === "6.2") {
+    fields.push(["created", ['"', Slot.Created, '"']], ["logicalId", ['"', Slot.Uuid, '"']]);
+    fields.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  } else fields.unshift(["id", [Slot.Id]]);
+  const out: LayoutItem[] = [];
+  fields.forEach(([k, v], n) => out.push(`${n === 0 ? "{" : ","}${q(k)}:`, ...v));
+  out.push("}");
+  return out;
+}
+
+const sortKeys = (o: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+function template(
+  shape: Shape,
+  enterpriseName: string,
+  r: number,
+  stream: StreamName = "enterprise",
+): Template {
   const kind = KINDS[r % KINDS.length]!;
   const link = LINKS[(r * 7) % LINKS.length]!;
   const edge = EDGES[(r * 3) % EDGES.length]!;
@@ -240,31 +341,33 @@ function template(shape: Shape, enterpriseName: string, r: number): Template {
     `${esc("}")}"`,
   ];
   const layout =
-    shape === "6.2"
-      ? [
-          `{"category":${q(kind.category)},"created":"`,
-          Slot.Created,
-          `","detail":`,
-          ...detail,
-          `,"edgeName":${q(user ? "" : edge)},"enterpriseName":${q(enterpriseName)},`,
-          `"enterpriseUsername":${q(user ? "admin@example.com" : "")},"event":${q(kind.event)},`,
-          `"eventTime":"`,
-          Slot.Time,
-          `","logicalId":"`,
-          Slot.Uuid,
-          `","message":${q(kind.message(link))},"segmentName":"","severity":${q(kind.severity)}}`,
-        ]
-      : [
-          `{"id":`,
-          Slot.Id,
-          `,"eventTime":"`,
-          Slot.Time,
-          `","event":${q(kind.event)},"category":${q(kind.category)},"severity":${q(kind.severity)},`,
-          `"message":${q(kind.message(link))},"detail":`,
-          ...detail,
-          `,"enterpriseUsername":${q(user ? "admin@example.com" : null)},`,
-          `"edgeName":${q(user ? null : edge)},"segmentName":null}`,
-        ];
+    stream !== "enterprise"
+      ? streamLayout(shape, kind, link, detail, streamFields(stream, enterpriseName, user, r))
+      : shape === "6.2"
+        ? [
+            `{"category":${q(kind.category)},"created":"`,
+            Slot.Created,
+            `","detail":`,
+            ...detail,
+            `,"edgeName":${q(user ? "" : edge)},"enterpriseName":${q(enterpriseName)},`,
+            `"enterpriseUsername":${q(user ? "admin@example.com" : "")},"event":${q(kind.event)},`,
+            `"eventTime":"`,
+            Slot.Time,
+            `","logicalId":"`,
+            Slot.Uuid,
+            `","message":${q(kind.message(link))},"segmentName":"","severity":${q(kind.severity)}}`,
+          ]
+        : [
+            `{"id":`,
+            Slot.Id,
+            `,"eventTime":"`,
+            Slot.Time,
+            `","event":${q(kind.event)},"category":${q(kind.category)},"severity":${q(kind.severity)},`,
+            `"message":${q(kind.message(link))},"detail":`,
+            ...detail,
+            `,"enterpriseUsername":${q(user ? "admin@example.com" : null)},`,
+            `"edgeName":${q(user ? null : edge)},"segmentName":null}`,
+          ];
   const parts: string[] = [""];
   const slots: Slot[] = [];
   for (const item of layout) {

@@ -1,3 +1,4 @@
+import type { StreamName } from "../vco/streams.js";
 import { EventFactory, toSecond, type Shape } from "./event-factory.js";
 
 /** An event held back until `visibleAt`; `ref` as in the store's columns. */
@@ -28,8 +29,14 @@ export class EventStore {
   private pending: Pending[] = [];
   readonly factory: EventFactory;
 
-  constructor(shape: Shape, enterpriseName: string, firstId: number) {
-    this.factory = new EventFactory(shape, enterpriseName, firstId);
+  constructor(
+    shape: Shape,
+    enterpriseName: string,
+    firstId: number,
+    /** Whose events these are: an enterprise's, a partner's own, or the operator's. */
+    readonly stream: StreamName = "enterprise",
+  ) {
+    this.factory = new EventFactory(shape, enterpriseName, firstId, stream);
   }
 
   get size(): number {
@@ -158,9 +165,11 @@ export class EventStore {
     end: number,
     offset: number,
     limit: number,
+    match?: (event: Record<string, unknown>) => boolean,
   ): { data: Buffer; count: number; more: boolean } {
     const lo = this.lowerBound(start);
     const hi = this.upperBound(end); // exclusive
+    if (match) return this.matchingPage(lo, hi, offset, limit, match);
     const from = hi - offset; // exclusive upper index of this page
     const to = Math.max(lo, from - limit);
     let room = 0;
@@ -175,6 +184,32 @@ export class EventStore {
       at = this.put(data, at, i);
     }
     return { data: data.subarray(0, at), count: Math.max(0, from - to), more: to > lo };
+  }
+
+  /**
+   * A page of the events that pass filter.rules: offsets count matching events, as the VCO's do
+   * for a filtered query. Each event is rendered and parsed to be tested: slow, and only for tests.
+   */
+  private matchingPage(
+    lo: number,
+    hi: number,
+    offset: number,
+    limit: number,
+    match: (event: Record<string, unknown>) => boolean,
+  ): { data: Buffer; count: number; more: boolean } {
+    const scratch = Buffer.allocUnsafe(
+      this.factory.maxBytes + Math.max(0, ...this.texts.map((t) => t.length)),
+    );
+    const texts: Buffer[] = [];
+    let skipped = 0;
+    for (let i = hi - 1; i >= lo; i--) {
+      const text = scratch.subarray(0, this.put(scratch, 0, i));
+      if (!match(JSON.parse(text.toString("utf8")) as Record<string, unknown>)) continue;
+      if (skipped < offset) skipped++;
+      else if (texts.length < limit) texts.push(Buffer.from(text));
+      else return { data: joinWithCommas(texts), count: texts.length, more: true };
+    }
+    return { data: joinWithCommas(texts), count: texts.length, more: false };
   }
 
   /** Writes event `i`'s JSON at `at`; returns where it ends. */
@@ -218,4 +253,10 @@ export class EventStore {
       (_, i) => JSON.parse(buf.toString("utf8", 0, this.put(buf, 0, i))) as Record<string, unknown>,
     );
   }
+}
+
+function joinWithCommas(texts: Buffer[]): Buffer {
+  const out: Buffer[] = [];
+  texts.forEach((t, n) => out.push(...(n > 0 ? [Buffer.from(",")] : []), t));
+  return Buffer.concat(out);
 }

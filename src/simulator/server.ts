@@ -26,6 +26,8 @@ export interface SimulatorOptions {
   shape?: Shape;
   /** Older VCOs: `more` without a nextPageLink. */
   legacyPaging?: boolean;
+  /** An orchestrator that refuses every filter.rules (an older or stricter one): 400, -32602. */
+  noRules?: boolean;
   pageLimit?: number;
   sessionTtlMs?: number;
   /** The spec allows a successful login to answer 302 as well as 200. */
@@ -59,6 +61,10 @@ export interface SimulatorOptions {
  */
 export class Simulator {
   readonly enterprises = new Map<number, SimEnterprise>();
+  /** Each partner's own events (event/getProxyEvents), by partner (enterprise proxy) id. */
+  readonly partnerStores = new Map<number, EventStore>();
+  /** The operator's and gateways' events (event/getOperatorEvents). */
+  readonly operatorStore: EventStore;
   readonly log: RequestLogEntry[] = [];
   faults: FaultRates = { ...NO_FAULTS };
   /** Fault injection only touches these methods (all, when empty). */
@@ -99,6 +105,18 @@ export class Simulator {
       ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler)
       : http.createServer(handler);
     this.server.keepAliveTimeout = 5_000;
+    this.operatorStore = new EventStore(options.shape ?? "classic", "Global", 500_000, "operator");
+  }
+
+  /** Partner `proxyId`'s own events, made empty on first use. */
+  partnerEvents(proxyId: number): EventStore {
+    let store = this.partnerStores.get(proxyId);
+    if (!store) {
+      store = new EventStore(this.options.shape ?? "classic", "", this.nextFirstId, "partner");
+      this.nextFirstId += 1_000_000_000;
+      this.partnerStores.set(proxyId, store);
+    }
+    return store;
   }
 
   addEnterprise(id: number, name: string, proxyId?: number): SimEnterprise {
@@ -213,7 +231,11 @@ export class Simulator {
         params,
         now: this.now(),
         enterprises: this.enterprises,
+        partnerEvents: (proxyId, make) =>
+          make ? this.partnerEvents(proxyId) : this.partnerStore(proxyId),
+        operatorEvents: this.operatorStore,
         legacyPaging: this.options.legacyPaging ?? false,
+        noRules: this.options.noRules ?? false,
         pageLimit: this.options.pageLimit ?? 2048,
         served: 0,
       };
@@ -228,6 +250,14 @@ export class Simulator {
     } finally {
       admitted.done();
     }
+  }
+
+  /** A partner's store if that partner exists: it has enterprises, or events of its own. */
+  private partnerStore(proxyId: number): EventStore | undefined {
+    const known =
+      this.partnerStores.has(proxyId) ||
+      [...this.enterprises.values()].some((e) => e.proxyId === proxyId);
+    return known ? this.partnerEvents(proxyId) : undefined;
   }
 
   /** A scripted fault first, else a random one, for the methods fault injection touches. */

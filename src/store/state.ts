@@ -6,6 +6,7 @@ import type { SeenWindow } from "../dedupe/seen-window.js";
 import { readJson, writeFileAtomic } from "./atomic.js";
 import { inside, STATE_DIR } from "./paths.js";
 import { storageError } from "./storage-error.js";
+import { STREAMS, type StreamName } from "../vco/streams.js";
 
 const runSchema = z.object({
   startedAt: z.string(),
@@ -16,12 +17,16 @@ const runSchema = z.object({
   duplicates: z.number(),
   pages: z.number(),
   error: z.string().optional(),
+  /** Events the filter kept out (VCO_MIN_SEVERITY, VCO_EVENTS_*, VCO_CATEGORIES), checked locally. */
+  filtered: z.number().optional(),
 });
 export type RunRecord = z.infer<typeof runSchema>;
 
 export const stateSchema = z.object({
   version: z.literal(1),
   vco: z.string(),
+  /** Which stream: absent for enterprise events (files written before streams existed). */
+  stream: z.enum(STREAMS).optional(),
   enterpriseId: z.number(),
   enterpriseName: z.string(),
   /** Output folder, relative to the data dir. */
@@ -42,8 +47,23 @@ export function stateDir(dataDir: string): string {
   return inside(dataDir, STATE_DIR);
 }
 
-function stateFile(dataDir: string, enterpriseId: number): string {
-  return inside(dataDir, STATE_DIR, `enterprise-${enterpriseId}.json`);
+/** An enterprise's state by its id, or a partner or operator stream's by its name. */
+export type StateRef = number | Exclude<StreamName, "enterprise">;
+
+/**
+ * `.state/enterprise-<id>.json` per enterprise, `.state/partner.json` and `.state/operator.json`
+ * for the streams: the prefix keeps them apart whatever the ids.
+ */
+export function stateFileName(ref: StateRef): string {
+  return typeof ref === "number" ? `enterprise-${ref}.json` : `${ref}.json`;
+}
+
+/** The ref a state is saved under. */
+export const refOf = (state: EnterpriseState): StateRef =>
+  state.stream && state.stream !== "enterprise" ? state.stream : state.enterpriseId;
+
+function stateFile(dataDir: string, ref: StateRef): string {
+  return inside(dataDir, STATE_DIR, stateFileName(ref));
 }
 
 export async function ensureStateDir(dataDir: string): Promise<string> {
@@ -66,10 +86,10 @@ export async function ensureStateDir(dataDir: string): Promise<string> {
  */
 export async function loadState(
   dataDir: string,
-  enterpriseId: number,
+  ref: StateRef,
   seen?: SeenWindow | "skip",
 ): Promise<EnterpriseState | undefined> {
-  const file = stateFile(dataDir, enterpriseId);
+  const file = stateFile(dataDir, ref);
   const json = seen === undefined ? await readJson(file) : await readLean(file, seen);
   if (json === undefined) return undefined;
   const parsed = stateSchema.safeParse(json);
@@ -121,7 +141,7 @@ export async function saveState(
   state: EnterpriseState,
   seenJson?: Iterable<Uint8Array>,
 ): Promise<void> {
-  const file = stateFile(dataDir, state.enterpriseId);
+  const file = stateFile(dataDir, refOf(state));
   if (!seenJson) return writeFileAtomic(file, JSON.stringify(state));
   const rest = JSON.stringify({ ...state, seen: undefined }); // undefined: left out
   await writeFileAtomic(file, withSeen(rest, seenJson));
@@ -143,9 +163,9 @@ export async function listStates(dataDir: string): Promise<EnterpriseState[]> {
   }
   const out: EnterpriseState[] = [];
   for (const name of names.sort()) {
-    const m = /^enterprise-(\d+)\.json$/.exec(name);
+    const m = /^(?:enterprise-(\d+)|(partner|operator))\.json$/.exec(name);
     if (!m) continue;
-    const s = await loadState(dataDir, Number(m[1]), "skip");
+    const s = await loadState(dataDir, m[1] ? Number(m[1]) : (m[2] as StateRef), "skip");
     if (s) out.push(s);
   }
   return out;

@@ -1,7 +1,13 @@
 import type { Logger } from "../logger.js";
 import type { NdjsonFile } from "../sink/ndjson-file.js";
 import { SeenWindow } from "../dedupe/seen-window.js";
-import { loadState, saveState, type EnterpriseState, type RunRecord } from "../store/state.js";
+import {
+  loadState,
+  refOf,
+  saveState,
+  type EnterpriseState,
+  type RunRecord,
+} from "../store/state.js";
 import { iso, type Clock } from "../time.js";
 
 /**
@@ -16,6 +22,8 @@ export interface Totals {
   fetched: number;
   written: number;
   duplicates: number;
+  /** Kept out by the filter (checked locally; the VCO may have filtered more before sending). */
+  filtered: number;
   pages: number;
 }
 
@@ -26,8 +34,10 @@ export interface SliceLines {
   count: number;
   repeats: number;
   pages: number;
-  /** How many of `count` are new (the rest were in the seen window). */
+  /** How many of `count` are new (the rest were in the seen window or filtered out). */
   written: number;
+  /** How many of `count` the filter kept out. */
+  filtered: number;
   /** The cursor once these lines are written. */
   cursor: number;
   /** For the log: where the slice ends. */
@@ -41,7 +51,13 @@ export interface SliceLines {
  * state on disk never claims more than the file holds.
  */
 export class CommitCadence {
-  readonly totals: Totals = { fetched: 0, written: 0, duplicates: 0, pages: 0 };
+  readonly totals: Totals = {
+    fetched: 0,
+    written: 0,
+    duplicates: 0,
+    filtered: 0,
+    pages: 0,
+  };
   /** The cursor as far as lines are written; state.cursor is the committed one. */
   writtenCursor: number | null;
   private pending: Promise<void> | undefined;
@@ -88,7 +104,8 @@ export class CommitCadence {
       const { rotated } = await this.o.file.write(s.lines);
       const t = this.totals;
       t.fetched += s.count + s.repeats;
-      t.duplicates += s.count - s.written + s.repeats;
+      t.duplicates += s.count - s.written - s.filtered + s.repeats;
+      t.filtered += s.filtered;
       t.written += s.written;
       t.pages += s.pages;
       this.writtenCursor = s.cursor;
@@ -153,7 +170,7 @@ export class CommitCadence {
       // with the cursor goes back as it was.
       const { dataDir, state } = this.o;
       const last = new SeenWindow();
-      await loadState(dataDir, state.enterpriseId, last)
+      await loadState(dataDir, refOf(state), last)
         .then(() => saveState(dataDir, { ...state, seen: [] }, last.json()))
         .catch(() => {});
     }
@@ -161,5 +178,13 @@ export class CommitCadence {
 }
 
 function runRecord(start: number, end: number, ok: boolean, t: Totals, error?: string): RunRecord {
-  return { startedAt: iso(start), finishedAt: iso(end), ok, ...t, ...(error ? { error } : {}) };
+  const { filtered, ...rest } = t;
+  return {
+    startedAt: iso(start),
+    finishedAt: iso(end),
+    ok,
+    ...rest,
+    ...(filtered ? { filtered } : {}),
+    ...(error ? { error } : {}),
+  };
 }

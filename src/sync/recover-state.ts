@@ -2,7 +2,7 @@ import { SeenWindow } from "../dedupe/seen-window.js";
 import { ConfigError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { reconcile } from "../sink/recover.js";
-import { loadState, type EnterpriseState } from "../store/state.js";
+import { loadState, type EnterpriseState, type StateRef } from "../store/state.js";
 import { iso } from "../time.js";
 import { eventKey } from "../vco/event-key.js";
 import { CLOCK_RESOLUTION_MS } from "../vco/vco-clock.js";
@@ -24,7 +24,10 @@ export interface Recovered {
 export async function recoverState(o: {
   dataDir: string;
   vco: string;
-  enterpriseId: number;
+  /** Whose state: an enterprise id, or the partner or operator stream. */
+  ref: StateRef;
+  /** How messages name it: "enterprise 12", "the partner stream". */
+  label?: string;
   folder: string;
   overlapMs: number;
   vcoNow: number;
@@ -32,10 +35,11 @@ export async function recoverState(o: {
 }): Promise<Recovered> {
   const { log } = o;
   const seen = new SeenWindow();
-  const saved = await loadState(o.dataDir, o.enterpriseId, seen);
+  const saved = await loadState(o.dataDir, o.ref, seen);
   if (saved && saved.vco !== o.vco) {
+    const label = o.label ?? `enterprise ${String(o.ref)}`;
     throw new ConfigError(
-      `data dir ${o.dataDir} holds the cursor of enterprise ${o.enterpriseId} on ${saved.vco}, not ` +
+      `data dir ${o.dataDir} holds the cursor of ${label} on ${saved.vco}, not ` +
         `${o.vco}: use a separate VCO_DATA_DIR for each orchestrator`,
     );
   }

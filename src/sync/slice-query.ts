@@ -1,6 +1,7 @@
 import type { Logger } from "../logger.js";
 import type { VcoClient } from "../vco/client.js";
 import { eventPages, type EventPage } from "../vco/events.js";
+import type { EventSource } from "../vco/streams.js";
 import { MAX_PER_SLICE, MIN_SLICE_MS, TARGET_PER_SLICE } from "./slicing.js";
 
 /** How one slice's query ended. */
@@ -27,7 +28,7 @@ export interface SliceQuery {
  */
 export function startSliceQuery(
   client: VcoClient,
-  enterpriseId: number,
+  source: EventSource | number,
   a: number,
   b: number,
   logger: Logger,
@@ -42,7 +43,7 @@ export function startSliceQuery(
       return outcome;
     };
     let count = 0;
-    for await (const page of eventPages(client, { enterpriseId, start: a, end: b }, logger)) {
+    for await (const page of eventPages(client, { source, start: a, end: b }, logger)) {
       pages.push(page);
       if (cancelled) return giveUp({ kind: "cancelled" });
       count += fresh(page);

@@ -2,6 +2,7 @@ import type { Logger } from "../logger.js";
 import type { VcoClient } from "../vco/client.js";
 import type { EventPage } from "../vco/events.js";
 import type { EventBatch } from "../vco/event-batch.js";
+import { enterpriseSource, sourceFields, type EventSource } from "../vco/streams.js";
 import { fresh, startSliceQuery, type SliceOutcome, type SliceQuery } from "./slice-query.js";
 import { nextSliceMs } from "./slicing.js";
 
@@ -48,12 +49,13 @@ export function sliceSlots(n: number): SliceSlots {
  */
 export async function* walkSlices(
   client: VcoClient,
-  enterpriseId: number,
+  target: EventSource | number,
   start: number,
   end: number,
   logger: Logger,
   slots: SliceSlots = sliceSlots(0),
 ): AsyncGenerator<Slice, void, undefined> {
+  const source = typeof target === "number" ? enterpriseSource(target) : target;
   /** Started slices, in time order and contiguous; the first is the next to hand over. */
   const queue: Entry[] = [];
   let next = start; // where the time not yet asked for begins
@@ -65,7 +67,7 @@ export async function* walkSlices(
   const begin = (withSlot: boolean) => {
     const b = Math.min(next + sliceMs - 1, end);
     const entry: Entry = {
-      query: startSliceQuery(client, enterpriseId, next, b, logger),
+      query: startSliceQuery(client, source, next, b, logger),
       slot: withSlot,
       done: false,
     };
@@ -108,7 +110,7 @@ export async function* walkSlices(
         next = head.query.a;
         sliceMs = outcome.kind === "split" ? outcome.sliceMs : sliceMs;
         logger.debug(
-          { event: "slice-shortened", enterpriseId, sliceMs },
+          { event: "slice-shortened", ...sourceFields(source), sliceMs },
           "dense backlog: walking it in shorter slices",
         );
         fill();

@@ -6,6 +6,7 @@ import {
   AuthError,
   GaveUpError,
   HttpError,
+  RefusedError,
   ResponseShapeError,
   StoppedError,
   VcoError,
@@ -207,7 +208,9 @@ export class VcoClient {
       return new Retryable("HTTP 429 rate limited", penalty);
     }
     if (status === 401 || status === 403) {
-      throw new AuthError(
+      throw new RefusedError(
+        status,
+        method,
         `the VCO refused ${method} with HTTP ${status}: check the credentials and that the account ` +
           "may read enterprise events",
       );

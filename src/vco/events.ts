@@ -6,6 +6,7 @@ import { batchFromParsed, EventBatch } from "./event-batch.js";
 import { EventScanner } from "./event-scan.js";
 import { RepeatIndex } from "../dedupe/repeat-index.js";
 import { z } from "zod";
+import { enterpriseSource, sourceFields, type EventSource } from "./streams.js";
 
 export const PAGE_LIMIT = 2048;
 
@@ -19,10 +20,10 @@ const eventsReplySchema = z.looseObject({
   data: z.union([z.instanceof(EventBatch), z.array(z.unknown())]),
 });
 type EventsReply = z.infer<typeof eventsReplySchema>;
-const METHOD = "event/getEnterpriseEvents";
 
 export interface PageQuery {
-  enterpriseId: number;
+  /** Whose events: an enterprise id (its enterprise events), or any stream's source. */
+  source: EventSource | number;
   /** Inclusive bounds, epoch ms. */
   start: number;
   end: number;
@@ -51,6 +52,7 @@ export async function* eventPages(
   query: PageQuery,
   logger: Logger,
 ): AsyncGenerator<EventPage, void, undefined> {
+  const source = typeof query.source === "number" ? enterpriseSource(query.source) : query.source;
   const repeats = new RepeatIndex();
   const scanner = new EventScanner(client.memory);
   // The next page, asked for as soon as a reply's bytes name it: before this reply is scanned, so
@@ -71,11 +73,15 @@ export async function* eventPages(
   );
   const ask = (to: number, link?: string) =>
     client.call(
-      METHOD,
+      source.method,
       {
-        enterpriseId: query.enterpriseId,
+        ...source.params,
         interval: { start: query.start, end: to },
-        filter: { limit: PAGE_LIMIT },
+        // The same rules with every page: a link continues the query they shaped.
+        filter:
+          source.rules.length > 0
+            ? { limit: PAGE_LIMIT, rules: source.rules }
+            : { limit: PAGE_LIMIT },
         ...(link ? { nextPageLink: link } : {}),
       },
       eventsReplySchema,
@@ -96,7 +102,7 @@ export async function* eventPages(
     while (pending) {
       const reply: EventsReply = await pending;
       pending = undefined;
-      const batch = toBatch(reply.data, client);
+      const batch = toBatch(reply.data, client, source.method);
       const oldest = batch.oldest;
       const more: boolean = reply.metaData.more && batch.count > 0;
       const link: string | undefined = more
@@ -111,7 +117,7 @@ export async function* eventPages(
         if (oldest >= end) {
           // A whole page inside one second: a server without links cannot page past it.
           logger.warn(
-            { event: "legacy-second-overflow", enterpriseId: query.enterpriseId, second: iso(end) },
+            { event: "legacy-second-overflow", ...sourceFields(source), second: iso(end) },
             "this VCO sends no nextPageLink and has more than one page of events in one second; " +
               "events beyond the first page in that second cannot be fetched from it",
           );
@@ -139,9 +145,9 @@ function drop(reply: Promise<EventsReply>): void {
   );
 }
 
-function toBatch(data: EventsReply["data"], client: VcoClient): EventBatch {
+function toBatch(data: EventsReply["data"], client: VcoClient, method: string): EventBatch {
   if (data instanceof EventBatch) return data;
   const batch = batchFromParsed(data, client.memory);
-  if (typeof batch === "string") throw new ResponseShapeError(METHOD, batch);
+  if (typeof batch === "string") throw new ResponseShapeError(method, batch);
   return batch;
 }

@@ -82,4 +82,39 @@ describe("status", () => {
     const bad = await runCli(["status", "--max-age", "soon", "--data-dir", dir], {});
     assert.equal(bad.code, 78);
   });
+
+  it("lists the partner and operator streams; --max-age checks those in VCO_STREAMS only", async () => {
+    const dir = tempDir();
+    await ensureStateDir(dir);
+    await saveState(dir, state(1, "2024-05-01T11:50:00Z"));
+    const stale = { ...state(0, "2024-05-01T06:00:00Z"), stream: "operator" as const };
+    await saveState(dir, { ...stale, enterpriseName: "operator events", folder: "_operator" });
+    const clock = { now: () => now, sleep: async () => {} };
+    let text = "";
+    const rows = await statusCommand({ env: {}, dataDir: dir, clock, out: (t) => (text += t) });
+    assert.equal(rows.length, 2);
+    assert.match(text, /^operator stream -> _operator\/events.json$/m);
+    let json = "";
+    await statusCommand({ env: {}, dataDir: dir, clock, json: true, out: (t) => (json += t) });
+    const doc = JSON.parse(json);
+    assert.deepEqual(
+      doc.streams.map((r: { stream: string }) => r.stream),
+      ["operator"],
+    );
+    assert.equal(doc.enterprises.length, 1);
+    const quiet = () => {};
+    // Still fetched: six hours without success fails the healthcheck.
+    await assert.rejects(
+      statusCommand({
+        env: { VCO_STREAMS: "enterprise,operator" },
+        dataDir: dir,
+        clock,
+        maxAge: "1h",
+        out: quiet,
+      }),
+      (e) => e instanceof StaleError && /operator events/.test(e.message),
+    );
+    // Taken out of VCO_STREAMS: its state stays, the healthcheck no longer expects it to move.
+    await statusCommand({ env: {}, dataDir: dir, clock, maxAge: "1h", out: quiet });
+  });
 });

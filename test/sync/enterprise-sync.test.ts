@@ -4,7 +4,9 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import type { Simulator } from "../../src/simulator/server.js";
 import { ensureStateDir, loadState } from "../../src/store/state.js";
-import { syncEnterprise } from "../../src/sync/enterprise-sync.js";
+import { NO_FILTER } from "../../src/filter/event-filter.js";
+import { syncTarget } from "../../src/sync/enterprise-sync.js";
+import { enterpriseTarget } from "../../src/sync/stream-target.js";
 import {
   clientFor,
   type FakeClock,
@@ -19,12 +21,11 @@ import {
 function setup(sim: Simulator, clock: FakeClock, dataDir: string, budgetMs = 60_000) {
   const client = clientFor(sim, clock, { retryBudgetMs: budgetMs, timeoutMs: 5000 });
   return (firstStart: number) =>
-    syncEnterprise({
+    syncTarget({
       client,
       vco: sim.baseUrl,
       dataDir,
-      enterprise: { id: 1, name: "ACME Corp" },
-      folder: "ACME_Corp",
+      target: enterpriseTarget({ id: 1, name: "ACME Corp" }, "ACME_Corp", NO_FILTER),
       clock,
       logger: silentLogger(),
       overlapMs: 15 * 60_000,
@@ -32,7 +33,7 @@ function setup(sim: Simulator, clock: FakeClock, dataDir: string, budgetMs = 60_
     });
 }
 
-describe("syncEnterprise", () => {
+describe("syncTarget (an enterprise)", () => {
   it("a backlog is committed slice by slice: a failure mid-window keeps what was written, the next run finishes", async () => {
     const { clock, sim, store } = await startSimOnFakeClock(
       { events: { count: 60_000, oldest: 10 * HOUR } },

@@ -197,7 +197,7 @@ describe("eventPages", () => {
     const pages = [];
     for await (const p of eventPages(
       c,
-      { enterpriseId: 1, start: clock.now() - 7_200_000, end: clock.now() },
+      { source: 1, start: clock.now() - 7_200_000, end: clock.now() },
       log.logger,
     ))
       pages.push(p);
@@ -220,7 +220,7 @@ describe("eventPages", () => {
     const keys = new Set<string>();
     for await (const p of eventPages(
       c,
-      { enterpriseId: 1, start: clock.now() - 7_200_000, end: clock.now() },
+      { source: 1, start: clock.now() - 7_200_000, end: clock.now() },
       log.logger,
     )) {
       for (let i = 0; i < p.batch.count; i++) if (!p.batch.repeat?.[i]) keys.add(p.batch.key(i));
