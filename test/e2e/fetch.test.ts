@@ -90,14 +90,16 @@ describe("fetch end to end", () => {
     const { store, env, file } = await simFixture({ events: { count: 2500, oldest: 2 * HOUR } });
     assert.equal((await fetch(env, "--since", "3h")).code, 0);
 
-    // New events, and events published late with an eventTime before the last run's cursor.
-    store.addSpread(40, Date.now() - 500, Date.now());
+    // New events, and events published late with an eventTime before the last run's cursor. New
+    // ones are a few seconds old: a window ends at the VCO's now as its Date headers tell it, to
+    // the second and never ahead, so an event of this very instant may wait for the next run.
+    store.addSpread(40, Date.now() - 6_000, Date.now() - 4_000);
     for (let i = 0; i < 30; i++) store.add(Date.now() - 5 * 60_000 + i * 1000);
     const second = await fetch(env);
     assert.equal(second.code, 0, second.stderr);
 
     for (let i = 0; i < 20; i++) store.add(Date.now() - 8 * 60_000 + i * 1000);
-    store.add(Date.now());
+    store.add(Date.now() - 4_000);
     const third = await fetch(env);
     assert.equal(third.code, 0, third.stderr);
 
