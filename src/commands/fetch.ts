@@ -1,7 +1,9 @@
 import type { AxiosInstance } from "axios";
 import { loadConfig, type Config } from "../config.js";
+import { configFileFrom, loadConfigFile } from "../config-file.js";
 import { ConfigError, RunFailedError } from "../errors.js";
 import { createLogger, type Logger } from "../logger.js";
+import { fetchAll } from "./fetch-all.js";
 import { readEnterpriseCache } from "../store/enterprise-cache.js";
 import { acquireLock } from "../store/lock.js";
 import {
@@ -19,6 +21,7 @@ import { sliceSlots } from "../sync/slices.js";
 import { MemoryReleaser } from "../sync/release-memory.js";
 import { formatDuration, iso, parseSince, systemClock, type Clock } from "../time.js";
 import { VcoClient } from "../vco/client.js";
+import type { RequestGate } from "../vco/gate.js";
 import { createHttp } from "../vco/http.js";
 import { CLOCK_RESOLUTION_MS, CLOCK_WARN_MS, VcoClock } from "../vco/vco-clock.js";
 
@@ -27,6 +30,8 @@ const REMEASURE_MS = 3_600_000;
 
 export interface FetchOptions {
   env: NodeJS.ProcessEnv;
+  /** --config: the file naming several orchestrators (else VCO_CONFIG, else the environment). */
+  configFile?: string | undefined;
   since?: string | undefined;
   dataDir?: string | undefined;
   clock?: Clock;
@@ -44,18 +49,43 @@ export interface FetchSummary {
 }
 
 /**
- * The main job: authenticate, find the enterprises, and bring each one's events.json up to date.
+ * The main job: authenticate, find the enterprises, and bring each one's events.json up to date;
+ * with a configuration file, for each orchestrator it names, side by side (fetch-all.ts).
  * Throws a RunFailedError with every enterprise failure after every enterprise has had its turn.
  */
 export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
-  const clock = opts.clock ?? systemClock;
-  const config = loadConfig(opts.env, { dataDir: opts.dataDir });
-  const logger = opts.logger ?? createLogger(config.logLevel);
   if (opts.since !== undefined && parseSince(opts.since, 0) === undefined) {
     throw new ConfigError(
       `--since "${opts.since}" is not a time: use ISO 8601 (2024-05-01T00:00:00Z) or a lookback like 2h or 7d`,
     );
   }
+  const file = configFileFrom(opts.env, opts.configFile);
+  if (file) {
+    const many = loadConfigFile(file, opts.env, { dataDir: opts.dataDir });
+    const logger = opts.logger ?? createLogger(many.orchestrators[0]!.logLevel);
+    // Each orchestrator makes its own HTTP instance: an injected one knows only one base URL.
+    const { http: _one, ...shared } = opts;
+    return fetchAll(many, logger, opts.signal, (config, log, gate) =>
+      fetchOrchestrator(config, { ...shared, logger: log, sharedGate: gate }),
+    );
+  }
+  const config = loadConfig(opts.env, { dataDir: opts.dataDir });
+  return fetchOrchestrator(config, {
+    ...opts,
+    logger: opts.logger ?? createLogger(config.logLevel),
+  });
+}
+
+interface OrchestratorRun extends Omit<FetchOptions, "env" | "dataDir" | "configFile"> {
+  logger: Logger;
+  /** The bound on requests in flight that several orchestrators in one process share. */
+  sharedGate?: RequestGate | undefined;
+}
+
+/** One orchestrator's run into its data dir: the whole job without VCO_CONFIG. */
+async function fetchOrchestrator(config: Config, opts: OrchestratorRun): Promise<FetchSummary> {
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger;
   if (config.tlsInsecure) {
     logger.warn(
       { event: "tls-insecure" },
@@ -92,6 +122,7 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
     signal: opts.signal,
     vcoClock,
     established: await hasWorkedBefore(config, known),
+    sharedGate: opts.sharedGate,
   });
   const started = clock.now();
   let worked = false;

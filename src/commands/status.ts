@@ -1,3 +1,5 @@
+import path from "node:path";
+import { configFileFrom, readLayout } from "../config-file.js";
 import { dataDirFrom } from "../config.js";
 import { ConfigError, StaleError } from "../errors.js";
 import { readOrchestratorState, type OrchestratorState } from "../store/orchestrator-state.js";
@@ -7,6 +9,8 @@ import { formatDuration, parseDuration, systemClock, type Clock } from "../time.
 export interface StatusOptions {
   env: NodeJS.ProcessEnv;
   dataDir?: string | undefined;
+  /** --config: the file naming several orchestrators (else VCO_CONFIG). */
+  configFile?: string | undefined;
   json?: boolean;
   maxAge?: string | undefined;
   clock?: Clock;
@@ -32,32 +36,76 @@ export interface EnterpriseStatus {
 export async function statusCommand(opts: StatusOptions): Promise<EnterpriseStatus[]> {
   const clock = opts.clock ?? systemClock;
   const out = opts.out ?? ((t: string) => process.stdout.write(t));
-  const dataDir = dataDirFrom(opts.env, opts.dataDir);
   const maxAgeMs = opts.maxAge === undefined ? undefined : parseDuration(opts.maxAge);
   if (opts.maxAge !== undefined && !maxAgeMs) {
     throw new ConfigError(`--max-age "${opts.maxAge}" is not a duration: use e.g. 45m or 2h`);
   }
   const now = clock.now();
-  const rows = (await listStates(dataDir)).map((s) => toStatus(s, now));
-  const orchestrator = orchestratorStatus(await readOrchestratorState(dataDir));
+  const file = configFileFrom(opts.env, opts.configFile);
+  if (file) return statusOfMany(readLayout(file, opts.env, opts), now, opts, maxAgeMs, out);
 
+  const dataDir = dataDirFrom(opts.env, opts.dataDir);
+  const { orchestrator, enterprises: rows } = await statusOf(dataDir, now);
   if (opts.json) out(`${JSON.stringify({ dataDir, orchestrator, enterprises: rows }, null, 2)}\n`);
   else out(render(dataDir, orchestrator, rows));
 
   if (maxAgeMs !== undefined) {
     if (rows.length === 0) throw new StaleError(`no successful run yet in ${dataDir}`);
-    const stale = rows.filter(
-      (r) => r.lastSuccessAgeSeconds === null || r.lastSuccessAgeSeconds * 1000 > maxAgeMs,
-    );
-    if (stale.length > 0) {
-      throw new StaleError(
-        `${stale.map((r) => r.enterpriseName || r.enterpriseId).join(", ")}: no successful run in the last ` +
-          `${opts.maxAge}` +
-          (stale[0]?.lastError ? ` (last error: ${stale[0].lastError.message})` : ""),
-      );
-    }
+    const stale = staleOf(rows, maxAgeMs);
+    if (stale.length > 0) throw staleError(stale, opts.maxAge!);
   }
   return rows;
+}
+
+async function statusOf(dataDir: string, now: number) {
+  return {
+    orchestrator: orchestratorStatus(await readOrchestratorState(dataDir)),
+    enterprises: (await listStates(dataDir)).map((s) => toStatus(s, now)),
+  };
+}
+
+const staleOf = (rows: EnterpriseStatus[], maxAgeMs: number) =>
+  rows.filter((r) => r.lastSuccessAgeSeconds === null || r.lastSuccessAgeSeconds * 1000 > maxAgeMs);
+
+function staleError(stale: EnterpriseStatus[], maxAge: string, prefix = ""): StaleError {
+  return new StaleError(
+    `${prefix}${stale.map((r) => r.enterpriseName || r.enterpriseId).join(", ")}: no successful run in the last ` +
+      `${maxAge}` +
+      (stale[0]?.lastError ? ` (last error: ${stale[0].lastError.message})` : ""),
+  );
+}
+
+/** VCO_CONFIG: the same for each orchestrator's subtree, grouped by orchestrator. */
+async function statusOfMany(
+  layout: { dataDir: string; names: string[] },
+  now: number,
+  opts: StatusOptions,
+  maxAgeMs: number | undefined,
+  out: (text: string) => void,
+): Promise<EnterpriseStatus[]> {
+  const groups = [];
+  for (const name of layout.names) {
+    const dataDir = path.join(layout.dataDir, name);
+    groups.push({ name, dataDir, ...(await statusOf(dataDir, now)) });
+  }
+  if (opts.json) {
+    out(`${JSON.stringify({ dataDir: layout.dataDir, orchestrators: groups }, null, 2)}\n`);
+  } else {
+    out(
+      groups
+        .map((g) => `== ${g.name}\n${render(g.dataDir, g.orchestrator, g.enterprises)}`)
+        .join("\n"),
+    );
+  }
+  if (maxAgeMs !== undefined) {
+    const problems = groups.flatMap((g) => {
+      if (g.enterprises.length === 0) return [`${g.name}: no successful run yet in ${g.dataDir}`];
+      const stale = staleOf(g.enterprises, maxAgeMs);
+      return stale.length ? [staleError(stale, opts.maxAge!, `${g.name}: `).message] : [];
+    });
+    if (problems.length > 0) throw new StaleError(problems.join("; "));
+  }
+  return groups.flatMap((g) => g.enterprises);
 }
 
 function toStatus(s: EnterpriseState, now: number): EnterpriseStatus {

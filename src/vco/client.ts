@@ -45,6 +45,8 @@ export interface ClientOptions {
    * the API path is a setup error (exit at once); after, it is ridden out like any outage.
    */
   established?: boolean;
+  /** A bound on requests in flight shared with other orchestrators' clients (VCO_CONFIG runs). */
+  sharedGate?: RequestGate | undefined;
 }
 
 const TOKEN_ERROR = -32000;
@@ -240,23 +242,28 @@ export class VcoClient {
     const limit = this.opts.http.defaults.timeout ?? 0;
     let deadline: AbortSignal | undefined;
     try {
-      return await this.gate.run(async () => {
-        this.throwIfStopped();
-        this.requests++;
-        deadline = limit > 0 ? AbortSignal.timeout(limit) : undefined;
-        const signal = deadline ? AbortSignal.any([this.signal, deadline]) : this.signal;
-        const res = await this.opts.http.post<Readable>(url, params, {
-          headers,
-          responseType: "stream",
-          signal,
-        });
-        this.vcoClock.observe(res.headers.date, this.opts.clock.now());
-        // Read inside the gate and under the deadline: a reply is only done when all of it is in.
-        const memory = fast ? this.memory : undefined;
-        const head = res.status === 200 ? fast?.head : undefined;
-        const data = await readBody(res.data, res.headers["content-length"], memory, head);
-        return Object.assign(res, { data });
-      });
+      const shared = this.opts.sharedGate;
+      // The VCO's own gate first, so a 429 pause here holds no slot that other VCOs could use.
+      const bounded = <T>(fn: () => Promise<T>) => (shared ? shared.run(fn) : fn());
+      return await this.gate.run(() =>
+        bounded(async () => {
+          this.throwIfStopped();
+          this.requests++;
+          deadline = limit > 0 ? AbortSignal.timeout(limit) : undefined;
+          const signal = deadline ? AbortSignal.any([this.signal, deadline]) : this.signal;
+          const res = await this.opts.http.post<Readable>(url, params, {
+            headers,
+            responseType: "stream",
+            signal,
+          });
+          this.vcoClock.observe(res.headers.date, this.opts.clock.now());
+          // Read inside the gate and under the deadline: a reply is only done when all of it is in.
+          const memory = fast ? this.memory : undefined;
+          const head = res.status === 200 ? fast?.head : undefined;
+          const data = await readBody(res.data, res.headers["content-length"], memory, head);
+          return Object.assign(res, { data });
+        }),
+      );
     } catch (err) {
       this.throwIfStopped();
       if (deadline?.aborted)
