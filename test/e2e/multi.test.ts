@@ -14,8 +14,10 @@ import {
   OPERATOR_USER,
   runCli,
   startOperatorSim,
+  spawnCli,
   statePath,
   tempDir,
+  waitFor,
 } from "../helpers/kit.js";
 
 const EMEA_TOKEN = "emea-token-5b7e0c";
@@ -266,5 +268,33 @@ orchestrators:
     fs.chmodSync(file, 0o600);
     const quiet = await cli(["check", "--config", file, "--data-dir", dir], {});
     assert.match(quiet.stdout, /^ok +config /m);
+  });
+
+  it("the scheduler (the container's main process) hands VCO_CONFIG to its fetch jobs", async () => {
+    const emea = await vco(EMEA_TOKEN, [[1, "Alpha", 20]]);
+    const us = await vco(US_TOKEN, [[2, "Beta", 30]]);
+    const dir = tempDir();
+    const file = writeConfig(
+      dir,
+      `orchestrators:
+  - { name: emea, hostname: "${emea.baseUrl}", token: "\${EMEA_TOKEN}" }
+  - { name: us, hostname: "${us.baseUrl}", token: "\${US_TOKEN}" }
+`,
+    );
+    const env = {
+      VCO_CONFIG: file,
+      VCO_DATA_DIR: path.join(dir, "out"),
+      EMEA_TOKEN,
+      US_TOKEN,
+      VCO_SCHEDULE: "0 0 1 1 *",
+      VCO_RUN_ON_START: "true",
+    };
+    const { child, done, stdout } = spawnCli(["schedule"], env, dir);
+    await waitFor("the first run", () => stdout().includes('"job-finished"'), 20_000);
+    child.kill("SIGTERM");
+    const r = await done;
+    assert.equal(r.code, 0, r.stderr);
+    assertSameKeys(path.join(dir, "out", "emea"), emea, [[1, "Alpha"]]);
+    assertSameKeys(path.join(dir, "out", "us"), us, [[2, "Beta"]]);
   });
 });
