@@ -1,7 +1,7 @@
 import type { ConfigFile, OrchestratorConfig } from "../config-file.js";
 import { OrchestratorFailedError, RunFailedError, describeError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { systemClock } from "../time.js";
+import type { Clock } from "../time.js";
 import { RequestGate } from "../vco/gate.js";
 import type { FetchSummary } from "./fetch.js";
 
@@ -20,10 +20,11 @@ export type RunOne = (
 export async function fetchAll(
   file: ConfigFile,
   logger: Logger,
+  clock: Clock,
   signal: AbortSignal | undefined,
   runOne: RunOne,
 ): Promise<FetchSummary> {
-  const gate = new RequestGate(file.totalInFlight, systemClock, signal);
+  const gate = new RequestGate(file.totalInFlight, clock, signal);
   const outcomes = await Promise.all(
     file.orchestrators.map(async (config) => {
       const log = logger.child({ orchestrator: config.name });

@@ -65,7 +65,7 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
     const logger = opts.logger ?? createLogger(many.orchestrators[0]!.logLevel);
     // Each orchestrator makes its own HTTP instance: an injected one knows only one base URL.
     const { http: _one, ...shared } = opts;
-    return fetchAll(many, logger, opts.signal, (config, log, gate) =>
+    return fetchAll(many, logger, opts.clock ?? systemClock, opts.signal, (config, log, gate) =>
       fetchOrchestrator(config, { ...shared, logger: log, sharedGate: gate }),
     );
   }

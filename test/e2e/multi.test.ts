@@ -21,6 +21,7 @@ import {
 } from "../helpers/kit.js";
 
 const EMEA_TOKEN = "emea-token-5b7e0c";
+const EVENTS = "event/getEnterpriseEvents";
 const US_TOKEN = "us-token-91ad3f";
 
 /** A simulator with these enterprises ([id, name, events]), reached with `token`. */
@@ -296,5 +297,39 @@ orchestrators:
     assert.equal(r.code, 0, r.stderr);
     assertSameKeys(path.join(dir, "out", "emea"), emea, [[1, "Alpha"]]);
     assertSameKeys(path.join(dir, "out", "us"), us, [[2, "Beta"]]);
+  });
+
+  it("VCO_TOTAL_IN_FLIGHT bounds requests across orchestrators, on top of VCO_MAX_IN_FLIGHT", async () => {
+    const latencyMs = 150;
+    const slow = { latencyMs, latencyMethods: [EVENTS] };
+    const four = [1, 2, 3, 4].map((id) => ({
+      id,
+      name: `E${id}`,
+      events: { count: 3, oldest: HOUR },
+    }));
+    const sims = [await startOperatorSim(four, slow), await startOperatorSim(four, slow)];
+    for (const sim of sims) sim.addToken(EMEA_TOKEN, { type: "operator" });
+    const dir = tempDir();
+    const file = writeConfig(
+      dir,
+      `orchestrators:\n${sims.map((s, i) => `  - { name: v${i}, hostname: "${s.baseUrl}", token: "\${T}" }`).join("\n")}\n`,
+    );
+    const r = await cli(["fetch", "--since", "2h"], {
+      VCO_CONFIG: file,
+      VCO_DATA_DIR: path.join(dir, "out"),
+      T: EMEA_TOKEN,
+      VCO_MAX_IN_FLIGHT: "3",
+      VCO_TOTAL_IN_FLIGHT: "1",
+    });
+    assert.equal(r.code, 0, r.stderr);
+    // One events request at a time over both simulators: the replies are at least latencyMs apart.
+    const replies = sims
+      .flatMap((s) => s.log.filter((l) => l.method === EVENTS).map((l) => l.at))
+      .sort((a, b) => a - b);
+    assert.equal(replies.length, 8, "one events request per enterprise");
+    assert.ok(
+      replies.at(-1)! - replies[0]! >= (replies.length - 1) * latencyMs - 20,
+      `serialised: ${replies.map((t) => t - replies[0]!).join(", ")} ms`,
+    );
   });
 });
