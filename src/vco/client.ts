@@ -74,7 +74,7 @@ export class VcoClient {
     this.signal = opts.signal
       ? AbortSignal.any([opts.signal, this.closer.signal])
       : this.closer.signal;
-    this.gate = new RequestGate(opts.maxInFlight, opts.clock, this.signal);
+    this.gate = new RequestGate(opts.maxInFlight, opts.clock, this.signal, opts.sharedGate);
     this.random = opts.random ?? Math.random;
     this.vcoClock = opts.vcoClock ?? new VcoClock(opts.clock);
     this.host = hostOf(opts.http.defaults.baseURL);
@@ -242,28 +242,23 @@ export class VcoClient {
     const limit = this.opts.http.defaults.timeout ?? 0;
     let deadline: AbortSignal | undefined;
     try {
-      const shared = this.opts.sharedGate;
-      // The VCO's own gate first, so a 429 pause here holds no slot that other VCOs could use.
-      const bounded = <T>(fn: () => Promise<T>) => (shared ? shared.run(fn) : fn());
-      return await this.gate.run(() =>
-        bounded(async () => {
-          this.throwIfStopped();
-          this.requests++;
-          deadline = limit > 0 ? AbortSignal.timeout(limit) : undefined;
-          const signal = deadline ? AbortSignal.any([this.signal, deadline]) : this.signal;
-          const res = await this.opts.http.post<Readable>(url, params, {
-            headers,
-            responseType: "stream",
-            signal,
-          });
-          this.vcoClock.observe(res.headers.date, this.opts.clock.now());
-          // Read inside the gate and under the deadline: a reply is only done when all of it is in.
-          const memory = fast ? this.memory : undefined;
-          const head = res.status === 200 ? fast?.head : undefined;
-          const data = await readBody(res.data, res.headers["content-length"], memory, head);
-          return Object.assign(res, { data });
-        }),
-      );
+      return await this.gate.run(async () => {
+        this.throwIfStopped();
+        this.requests++;
+        deadline = limit > 0 ? AbortSignal.timeout(limit) : undefined;
+        const signal = deadline ? AbortSignal.any([this.signal, deadline]) : this.signal;
+        const res = await this.opts.http.post<Readable>(url, params, {
+          headers,
+          responseType: "stream",
+          signal,
+        });
+        this.vcoClock.observe(res.headers.date, this.opts.clock.now());
+        // Read inside the gate and under the deadline: a reply is only done when all of it is in.
+        const memory = fast ? this.memory : undefined;
+        const head = res.status === 200 ? fast?.head : undefined;
+        const data = await readBody(res.data, res.headers["content-length"], memory, head);
+        return Object.assign(res, { data });
+      });
     } catch (err) {
       this.throwIfStopped();
       if (deadline?.aborted)
