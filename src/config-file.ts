@@ -308,6 +308,11 @@ const PER_ORCHESTRATOR = [
   "VCO_DATA_DIR",
 ];
 
+/** Per-orchestrator variables set in the environment, which the file makes ignored (worth a warning). */
+export function ignoredVariables(env: NodeJS.ProcessEnv): string[] {
+  return PER_ORCHESTRATOR.filter((n) => n !== "VCO_DATA_DIR" && env[n]?.trim());
+}
+
 function withoutPerOrchestrator(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out = { ...env };
   for (const name of PER_ORCHESTRATOR) delete out[name];

@@ -1,6 +1,6 @@
 import type { AxiosInstance } from "axios";
 import { loadConfig, type Config } from "../config.js";
-import { configFileFrom, loadConfigFile } from "../config-file.js";
+import { configFileFrom, ignoredVariables, loadConfigFile } from "../config-file.js";
 import { ConfigError, RunFailedError } from "../errors.js";
 import { createLogger, type Logger } from "../logger.js";
 import { fetchAll } from "./fetch-all.js";
@@ -63,6 +63,13 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
   if (file) {
     const many = loadConfigFile(file, opts.env, { dataDir: opts.dataDir });
     const logger = opts.logger ?? createLogger(many.orchestrators[0]!.logLevel);
+    const ignored = ignoredVariables(opts.env);
+    if (ignored.length > 0) {
+      logger.warn(
+        { event: "variables-ignored", variables: ignored },
+        `${ignored.join(", ")} ${ignored.length === 1 ? "is" : "are"} ignored with VCO_CONFIG: each orchestrator's settings come from ${file}`,
+      );
+    }
     // Each orchestrator makes its own HTTP instance: an injected one knows only one base URL.
     const { http: _one, ...shared } = opts;
     return fetchAll(many, logger, opts.clock ?? systemClock, opts.signal, (config, log, gate) =>

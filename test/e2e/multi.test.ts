@@ -84,6 +84,9 @@ orchestrators:
       US_USER: OPERATOR_USER.username,
       US_PASSWORD: OPERATOR_USER.password,
       LOG_LEVEL: "trace",
+      // Left over from a single-orchestrator setup: ignored, with a warning.
+      VCO_HOSTNAME: "old.example.com",
+      VCO_TOKEN: "old-token",
     };
     const r = await cli(["fetch", "--since", "2h"], env);
     assert.equal(r.code, 0, r.stderr);
@@ -104,8 +107,10 @@ orchestrators:
 
     const lines = logLines(r.stdout);
     assert.ok(lines.length > 10);
+    const ignored = lines.find((l) => l.event === "variables-ignored");
+    assert.deepEqual(ignored?.variables, ["VCO_HOSTNAME", "VCO_TOKEN"]);
     for (const line of lines) {
-      if (line.event === "orchestrators-finished") continue;
+      if (line.event === "orchestrators-finished" || line === ignored) continue;
       assert.ok(
         line.orchestrator === "emea" || line.orchestrator === "us",
         `names its orchestrator: ${JSON.stringify(line)}`,
@@ -113,7 +118,7 @@ orchestrators:
     }
     const finished = lines.filter((l) => l.event === "run-finished");
     assert.deepEqual(finished.map((l) => l.orchestrator).sort(), ["emea", "us"]);
-    for (const secret of [EMEA_TOKEN, OPERATOR_USER.password]) {
+    for (const secret of [EMEA_TOKEN, OPERATOR_USER.password, "old-token"]) {
       assert.ok(!(r.stdout + r.stderr).includes(secret), "no secret in any output at trace level");
     }
 
