@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { Simulator } from "../src/simulator/server.js";
 import { selfTimes } from "./cpuprofile.js";
 import { forwardBench } from "./forward.js";
+import { benchMany } from "./many.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** The compiled, unbundled CLI; and the bin package.json ships (a bundle of it, when there is one). */
@@ -24,7 +25,7 @@ const EVENTS = "event/getEnterpriseEvents";
 /** The most events a row may ask for: what the simulator holds with ease. */
 const MAX_EVENTS = 20_000_000;
 /** Which kinds of row run (BENCH_ROWS, comma-separated; all by default). */
-const KINDS = ["spread", "dense", "weeks", "latency", "forward"] as const;
+const KINDS = ["spread", "dense", "weeks", "latency", "forward", "many"] as const;
 type Kind = (typeof KINDS)[number];
 const ROWS = listOfKinds(process.env.BENCH_ROWS);
 /** spread: backlogs over the last 7 days, `fetch --since 8d`. */
@@ -44,6 +45,9 @@ const REPEAT = clamp(Number(process.env.BENCH_REPEAT ?? 2), 1, 5);
 const QUIET_RUNS = 3;
 const PROFILE = process.env.BENCH_PROFILE !== "0";
 const CHILD_TIMEOUT_MS = 300_000;
+/** many: this many orchestrators (simulators) × enterprises in one process, via VCO_CONFIG. */
+const MANY_VCOS = oneInt("BENCH_MANY_VCOS", 3);
+const MANY_ENTERPRISES = oneInt("BENCH_MANY_ENTERPRISES", 1_000);
 
 const TARGET = { ratio: 1.3, rssGrowth: 1.2, rssMiB: 150, quietMs: 500, forwardPerSec: 50_000 };
 /** forward: events.json files of these sizes delivered to a local rsyslogd. */
@@ -117,6 +121,10 @@ async function main(): Promise<void> {
     for (const c of cases) results.push(await benchCase(tmp, c));
     if (results.length > 0) report(results);
     if (ROWS.has("forward")) await reportForward(tmp);
+    if (ROWS.has("many")) {
+      const o = { tmp, cli: CLI, hook: HOOK, out, events: 5 };
+      await benchMany({ ...o, orchestrators: MANY_VCOS, enterprises: MANY_ENTERPRISES });
+    }
     out(load("after the measurements"));
     if (PROFILE && results.length > 0) await profile(tmp, results);
   } finally {

@@ -63,13 +63,15 @@ program
     "where to start for an enterprise with no cursor yet: ISO 8601 or a lookback like 2h, 7d (default: VCO_LOOKBACK, 24h)",
   )
   .option("--data-dir <dir>", "root of the output tree (default: VCO_DATA_DIR, ./data)")
-  .action((o: { since?: string; dataDir?: string }) =>
+  .option("--config <file>", "a YAML file naming several orchestrators (default: VCO_CONFIG)")
+  .action((o: { since?: string; dataDir?: string; config?: string }) =>
     run("fetch", async () => {
       const { fetchCommand } = await import("./commands/fetch.js");
       await fetchCommand({
         env: process.env,
         since: o.since,
         dataDir: o.dataDir,
+        configFile: o.config,
         signal: stopSignal(),
         // A live progress line only for a person watching; never in a log file or a pipe.
         progressOutput: process.stderr.isTTY ? process.stderr : undefined,
@@ -99,12 +101,14 @@ program
     "exit 75 when an enterprise has not succeeded for this long (e.g. 45m)",
   )
   .option("--data-dir <dir>", "root of the output tree (default: VCO_DATA_DIR, ./data)")
-  .action((o: { json?: boolean; maxAge?: string; dataDir?: string }) =>
+  .option("--config <file>", "a YAML file naming several orchestrators (default: VCO_CONFIG)")
+  .action((o: { json?: boolean; maxAge?: string; dataDir?: string; config?: string }) =>
     run("status", async () => {
       const { statusCommand } = await import("./commands/status.js");
       await statusCommand({
         env: process.env,
         dataDir: o.dataDir,
+        configFile: o.config,
         json: o.json ?? false,
         maxAge: o.maxAge,
       });
@@ -118,10 +122,16 @@ program
   )
   .option("--json", "machine-readable output")
   .option("--data-dir <dir>", "root of the output tree (default: VCO_DATA_DIR, ./data)")
-  .action((o: { json?: boolean; dataDir?: string }) =>
+  .option("--config <file>", "a YAML file naming several orchestrators (default: VCO_CONFIG)")
+  .action((o: { json?: boolean; dataDir?: string; config?: string }) =>
     run("check", async () => {
       const { checkCommand } = await import("./commands/check.js");
-      await checkCommand({ env: process.env, dataDir: o.dataDir, json: o.json ?? false });
+      await checkCommand({
+        env: process.env,
+        dataDir: o.dataDir,
+        configFile: o.config,
+        json: o.json ?? false,
+      });
     }),
   );
 

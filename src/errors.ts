@@ -143,6 +143,18 @@ export class RunFailedError extends VcoEventsError {
   }
 }
 
+/** One orchestrator of several failed (VCO_CONFIG): its failures, under its name. */
+export class OrchestratorFailedError extends RunFailedError {
+  override name = "OrchestratorFailedError";
+  constructor(
+    readonly orchestrator: string,
+    failures: unknown[],
+  ) {
+    super(failures);
+    this.message = `${orchestrator}: ${this.message}`;
+  }
+}
+
 /** Strip a thrown value down to a message that is safe to log (never an axios config or headers). */
 export function describeError(err: unknown): string {
   if (err instanceof VcoEventsError) return err.message;

@@ -60,4 +60,14 @@ describe("exit codes", () => {
     assert.equal(run(new E.StorageError("x", "EACCES"), new E.ConfigError("c")), 78);
     assert.equal(run(new E.LockedError("a"), new TypeError("bug")), 1);
   });
+  it("several orchestrators (VCO_CONFIG): the most serious failure of any of them decides", () => {
+    const one = (name: string, ...errs: unknown[]) => new E.OrchestratorFailedError(name, errs);
+    const both = new E.RunFailedError([
+      one("emea", new E.GaveUpError("down")),
+      one("us", new E.LockedError("busy"), new E.AuthError("token refused")),
+    ]);
+    assert.equal(exitCodeFor(both), 77);
+    assert.equal(exitCodeFor(new E.RunFailedError([one("emea", new E.GaveUpError("a"))])), 75);
+    assert.equal(both.message, "emea: down; us: busy; token refused");
+  });
 });

@@ -7,8 +7,18 @@ import { checkStreams } from "../check/streams.js";
 import { checkDataDir } from "../check/data-dir.js";
 import { checkNetwork, endpointOf } from "../check/network.js";
 import {
+  configFileFrom,
+  loadConfigFile,
+  type ConfigFile,
+  type OrchestratorConfig,
+} from "../config-file.js";
+import {
   CheckFailedError,
+  combine,
   fail,
+  warn,
+  type Outcome,
+  type StepResult,
   pass,
   renderLine,
   renderSummary,
@@ -20,6 +30,8 @@ import { systemClock, type Clock } from "../time.js";
 
 export interface CheckOptions {
   env: NodeJS.ProcessEnv;
+  /** --config: the file naming several orchestrators (else VCO_CONFIG). */
+  configFile?: string | undefined;
   dataDir?: string | undefined;
   json?: boolean;
   out?: (text: string) => void;
@@ -34,19 +46,18 @@ const API_BUDGET_MS = 14_000;
  * orchestrator where later answers would be meaningless. Throws at the end when a step failed, so
  * the exit code is the one the failure would give `fetch`.
  */
-export async function checkCommand(o: CheckOptions): Promise<CheckReport> {
+export async function checkCommand(o: CheckOptions): Promise<unknown> {
   const clock = o.clock ?? systemClock;
   const out = o.out ?? ((t: string) => process.stdout.write(t));
   const started = clock.now();
   const report = new Report(o.json ? undefined : (s) => out(renderLine(s)));
 
+  const file = configFileFrom(o.env, o.configFile);
+  if (file) return checkEach(file, o, clock, out);
+
   const config = configStep(report, o.env, o.dataDir);
-  if (config) {
-    await orchestratorSteps(report, config, clock, started);
-    report.add("data dir", checkDataDir(config.dataDir, config.baseUrl));
-  } else {
-    report.skipUntil(undefined, "the configuration is incomplete");
-  }
+  if (config) await stepsAfterConfig(report, config, clock, started);
+  else report.skipUntil(undefined, "the configuration is incomplete");
 
   const result = report.toJSON();
   out(o.json ? `${JSON.stringify(result, null, 2)}\n` : renderSummary(result));
@@ -55,6 +66,80 @@ export async function checkCommand(o: CheckOptions): Promise<CheckReport> {
     throw new CheckFailedError(report.failures, problems, o.json ? "the report" : "above");
   }
   return result;
+}
+
+async function stepsAfterConfig(report: Report, config: Config, clock: Clock, started: number) {
+  await orchestratorSteps(report, config, clock, started);
+  report.add("data dir", checkDataDir(config.dataDir, config.baseUrl));
+}
+
+/** VCO_CONFIG: the file as a whole, then every orchestrator in turn, the report grouped by name. */
+async function checkEach(
+  file: string,
+  o: CheckOptions,
+  clock: Clock,
+  out: (text: string) => void,
+): Promise<unknown> {
+  const print = o.json ? undefined : (s: StepResult) => out(renderLine(s));
+  let many: ConfigFile;
+  try {
+    many = loadConfigFile(file, o.env, { dataDir: o.dataDir });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const report = new Report(print);
+    report.add("config", fail(err, err.message, "fix the file (or the variables it names)"));
+    report.skipUntil(undefined, "the configuration file is not usable");
+    const result = report.toJSON();
+    out(o.json ? `${JSON.stringify(result, null, 2)}\n` : renderSummary(result));
+    throw new CheckFailedError(report.failures, 1, o.json ? "the report" : "above");
+  }
+  const exposed = readableByOthers(file) ? many.literalSecrets : [];
+  const groups: Array<{ name: string } & CheckReport> = [];
+  const failures: unknown[] = [];
+  for (const config of many.orchestrators) {
+    if (!o.json) out(`\n== ${config.name} (${config.baseUrl})\n`);
+    const report = new Report(print);
+    const mine = exposed.filter((p) => p.startsWith(`${pathOf(many, config)}.`));
+    const ok = describeConfig(
+      report,
+      config,
+      mine.length ? literalSecretWarning(file, mine) : undefined,
+    );
+    if (ok) await stepsAfterConfig(report, config, clock, clock.now());
+    else report.skipUntil(undefined, "the configuration is incomplete");
+    groups.push({ name: config.name, ...report.toJSON() });
+    failures.push(...report.failures);
+  }
+  const steps = groups.flatMap((g) => g.steps);
+  const problems = steps.filter((s) => s.status === "fail").length;
+  out(
+    o.json
+      ? `${JSON.stringify({ ok: failures.length === 0, file, orchestrators: groups }, null, 2)}\n`
+      : renderSummary({ ok: failures.length === 0, steps }),
+  );
+  if (failures.length > 0) {
+    throw new CheckFailedError(failures, problems, o.json ? "the report" : "above");
+  }
+  return { ok: true, orchestrators: groups };
+}
+
+const pathOf = (many: ConfigFile, config: OrchestratorConfig) =>
+  `orchestrators[${many.orchestrators.indexOf(config)}]`;
+
+/** Group or others may read the file: a secret written into it is not a secret any more. */
+function readableByOthers(file: string): boolean {
+  try {
+    return (fs.statSync(file).mode & 0o044) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+function literalSecretWarning(file: string, paths: string[]): Outcome {
+  return warn(
+    `${paths.join(", ")} ${paths.length === 1 ? "is a secret" : "are secrets"} written into ${file}, which group or others can read`,
+    `write \${VARIABLE} there and set the variable in the environment or .env, or chmod 600 ${file}`,
+  );
 }
 
 function configStep(
@@ -74,6 +159,16 @@ function configStep(
     );
     return undefined;
   }
+  return describeConfig(report, config, undefined, env) ? config : undefined;
+}
+
+/** The config step for a loaded Config: its CA file readable, and what it will use, with no secret. */
+function describeConfig(
+  report: Report,
+  config: Config,
+  warning: Outcome | undefined,
+  env?: NodeJS.ProcessEnv,
+): boolean {
   if (config.caFile) {
     try {
       fs.accessSync(config.caFile, fs.constants.R_OK);
@@ -84,20 +179,23 @@ function configStep(
         "config",
         fail(err, err.message, "point VCO_CA_FILE at the PEM file of the orchestrator's CA"),
       );
-      return undefined;
+      return false;
     }
   }
   // Which credential and which route, never the secret or the proxy's password.
   const c = config.credentials;
   const credential =
     c.kind === "token"
-      ? `API token (VCO_TOKEN${env.VCO_USERNAME?.trim() ? "; VCO_USERNAME is ignored" : ""})`
+      ? env
+        ? `API token (VCO_TOKEN${env.VCO_USERNAME?.trim() ? "; VCO_USERNAME is ignored" : ""})`
+        : "API token"
       : `user name ${c.username} (${c.loginType} login)`;
   const route = config.proxy
     ? `proxy ${config.proxy.display} (from ${config.proxy.source})`
     : "no proxy";
-  report.add("config", pass(`VCO ${config.baseUrl}; ${credential}; ${route}`));
-  return config;
+  const found = pass(`VCO ${config.baseUrl}; ${credential}; ${route}`);
+  report.add("config", warning ? combine("", [found, warning]) : found);
+  return true;
 }
 
 /** network, tls, credential, enterprises, events, streams, clock: each only if the one before makes sense. */

@@ -1,9 +1,11 @@
 import type { AxiosInstance } from "axios";
 import { loadConfig, type Config } from "../config.js";
+import { configFileFrom, ignoredVariables, loadConfigFile } from "../config-file.js";
 import { ConfigError, RunFailedError } from "../errors.js";
 import { deliverAfterFetch } from "../forward/after-fetch.js";
 import { configuredSinks, logSinkWarnings } from "../forward/targets.js";
 import { createLogger, type Logger } from "../logger.js";
+import { fetchAll } from "./fetch-all.js";
 import { readEnterpriseCache } from "../store/enterprise-cache.js";
 import { acquireLock } from "../store/lock.js";
 import {
@@ -22,6 +24,7 @@ import { enterpriseTarget, ownStreamTarget, type StreamTarget } from "../sync/st
 import { MemoryReleaser } from "../sync/release-memory.js";
 import { formatDuration, iso, parseSince, systemClock, type Clock } from "../time.js";
 import { VcoClient } from "../vco/client.js";
+import type { RequestGate } from "../vco/gate.js";
 import { createHttp } from "../vco/http.js";
 import { CLOCK_RESOLUTION_MS, CLOCK_WARN_MS, VcoClock } from "../vco/vco-clock.js";
 
@@ -30,6 +33,8 @@ const REMEASURE_MS = 3_600_000;
 
 export interface FetchOptions {
   env: NodeJS.ProcessEnv;
+  /** --config: the file naming several orchestrators (else VCO_CONFIG, else the environment). */
+  configFile?: string | undefined;
   since?: string | undefined;
   dataDir?: string | undefined;
   clock?: Clock;
@@ -47,34 +52,65 @@ export interface FetchSummary {
 }
 
 /**
- * The main job: authenticate, find the enterprises, and bring each one's events.json up to date.
+ * The main job: authenticate, find the enterprises, and bring each one's events.json up to date;
+ * with a configuration file, for each orchestrator it names, side by side (fetch-all.ts).
  * Throws a RunFailedError with every enterprise failure after every enterprise has had its turn.
  */
 export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
-  const clock = opts.clock ?? systemClock;
-  const config = loadConfig(opts.env, { dataDir: opts.dataDir });
-  const logger = opts.logger ?? createLogger(config.logLevel);
-  // A typo in a sink's settings fails here, before any fetch; a sink that is down never does.
-  const sinks = configuredSinks(opts.env);
-  logSinkWarnings(sinks, logger);
-  try {
-    return await fetchAndWrite(opts, config, clock, logger);
-  } finally {
-    await deliverAfterFetch({ dataDir: config.dataDir, sinks, clock, logger, signal: opts.signal });
-  }
-}
-
-async function fetchAndWrite(
-  opts: FetchOptions,
-  config: Config,
-  clock: Clock,
-  logger: Logger,
-): Promise<FetchSummary> {
   if (opts.since !== undefined && parseSince(opts.since, 0) === undefined) {
     throw new ConfigError(
       `--since "${opts.since}" is not a time: use ISO 8601 (2024-05-01T00:00:00Z) or a lookback like 2h or 7d`,
     );
   }
+  const clock = opts.clock ?? systemClock;
+  // A typo in a sink's settings fails here, before any fetch; a sink that is down never does.
+  const sinks = configuredSinks(opts.env);
+  /** After an orchestrator's run, whatever it did, its files go to the sinks. */
+  const delivering = async (dataDir: string, logger: Logger, run: Promise<FetchSummary>) => {
+    try {
+      return await run;
+    } finally {
+      await deliverAfterFetch({ dataDir, sinks, clock, logger, signal: opts.signal });
+    }
+  };
+  const file = configFileFrom(opts.env, opts.configFile);
+  if (file) {
+    const many = loadConfigFile(file, opts.env, { dataDir: opts.dataDir });
+    const logger = opts.logger ?? createLogger(many.orchestrators[0]!.logLevel);
+    logSinkWarnings(sinks, logger);
+    const ignored = ignoredVariables(opts.env);
+    if (ignored.length > 0) {
+      logger.warn(
+        { event: "variables-ignored", variables: ignored },
+        `${ignored.join(", ")} ${ignored.length === 1 ? "is" : "are"} ignored with VCO_CONFIG: each orchestrator's settings come from ${file}`,
+      );
+    }
+    // Each orchestrator makes its own HTTP instance: an injected one knows only one base URL.
+    const { http: _one, ...shared } = opts;
+    return fetchAll(many, logger, clock, opts.signal, (config, log, gate) =>
+      delivering(
+        config.dataDir,
+        log,
+        fetchOrchestrator(config, { ...shared, logger: log, sharedGate: gate }),
+      ),
+    );
+  }
+  const config = loadConfig(opts.env, { dataDir: opts.dataDir });
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  logSinkWarnings(sinks, logger);
+  return delivering(config.dataDir, logger, fetchOrchestrator(config, { ...opts, logger }));
+}
+
+interface OrchestratorRun extends Omit<FetchOptions, "env" | "dataDir" | "configFile"> {
+  logger: Logger;
+  /** The bound on requests in flight that several orchestrators in one process share. */
+  sharedGate?: RequestGate | undefined;
+}
+
+/** One orchestrator's run into its data dir: the whole job without VCO_CONFIG. */
+async function fetchOrchestrator(config: Config, opts: OrchestratorRun): Promise<FetchSummary> {
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger;
   if (config.tlsInsecure) {
     logger.warn(
       { event: "tls-insecure" },
@@ -111,6 +147,7 @@ async function fetchAndWrite(
     signal: opts.signal,
     vcoClock,
     established: await hasWorkedBefore(config, known),
+    sharedGate: opts.sharedGate,
   });
   const started = clock.now();
   let worked = false;

@@ -1,3 +1,5 @@
+import path from "node:path";
+import { configFileFrom, readLayout } from "../config-file.js";
 import { dataDirFrom } from "../config.js";
 import { ConfigError, StaleError } from "../errors.js";
 import { readOrchestratorState, type OrchestratorState } from "../store/orchestrator-state.js";
@@ -8,6 +10,8 @@ import { formatDuration, parseDuration, systemClock, type Clock } from "../time.
 export interface StatusOptions {
   env: NodeJS.ProcessEnv;
   dataDir?: string | undefined;
+  /** --config: the file naming several orchestrators (else VCO_CONFIG). */
+  configFile?: string | undefined;
   json?: boolean;
   maxAge?: string | undefined;
   clock?: Clock;
@@ -35,50 +39,110 @@ export interface EnterpriseStatus {
 export async function statusCommand(opts: StatusOptions): Promise<EnterpriseStatus[]> {
   const clock = opts.clock ?? systemClock;
   const out = opts.out ?? ((t: string) => process.stdout.write(t));
-  const dataDir = dataDirFrom(opts.env, opts.dataDir);
   const maxAgeMs = opts.maxAge === undefined ? undefined : parseDuration(opts.maxAge);
   if (opts.maxAge !== undefined && !maxAgeMs) {
     throw new ConfigError(`--max-age "${opts.maxAge}" is not a duration: use e.g. 45m or 2h`);
   }
   const now = clock.now();
-  const rows = (await listStates(dataDir)).map((s) => toStatus(s, now));
-  const orchestrator = orchestratorStatus(await readOrchestratorState(dataDir));
-  const sinks = await sinkStatuses(opts.env, dataDir, now);
+  const file = configFileFrom(opts.env, opts.configFile);
+  if (file) return statusOfMany(readLayout(file, opts.env, opts), now, opts, maxAgeMs, out);
 
-  if (opts.json) {
-    const enterprises = rows.filter((r) => !r.stream);
-    const streams = rows.filter((r) => r.stream);
-    out(`${JSON.stringify({ dataDir, orchestrator, enterprises, streams, sinks }, null, 2)}
-`);
-  } else out(render(dataDir, orchestrator, rows) + renderSinks(sinks));
+  const dataDir = dataDirFrom(opts.env, opts.dataDir);
+  const g = await statusOf(dataDir, opts.env, now);
+  if (opts.json) out(`${JSON.stringify({ dataDir, ...asJson(g) }, null, 2)}\n`);
+  else out(render(dataDir, g.orchestrator, g.rows) + renderSinks(g.sinks));
 
   if (maxAgeMs !== undefined) {
-    // A partner or operator stream taken out of VCO_STREAMS keeps its state, but is not expected
-    // to move any more: the healthcheck ignores it.
-    const checked = rows.filter((r) => !r.stream || streamsWanted(opts.env).includes(r.stream));
-    if (checked.length === 0) throw new StaleError(`no successful run yet in ${dataDir}`);
-    const stale = checked.filter(
-      (r) => r.lastSuccessAgeSeconds === null || r.lastSuccessAgeSeconds * 1000 > maxAgeMs,
-    );
-    if (stale.length > 0) {
-      throw new StaleError(
-        `${stale.map((r) => r.enterpriseName || r.enterpriseId).join(", ")}: no successful run in the last ` +
-          `${opts.maxAge}` +
-          (stale[0]?.lastError ? ` (last error: ${stale[0].lastError.message})` : ""),
-      );
-    }
-    const behind = staleSinks(sinks, now, maxAgeMs);
-    if (behind) throw new StaleError(`${behind} (max age ${opts.maxAge})`);
+    const problems = problemsOf(g, streamsWanted(opts.env.VCO_STREAMS), maxAgeMs, opts.maxAge!);
+    if (problems.length > 0) throw new StaleError(problems.join("; "));
   }
-  return rows;
+  return g.rows;
 }
 
-/** VCO_STREAMS as fetch reads it, leniently: status needs no valid configuration. */
-function streamsWanted(env: NodeJS.ProcessEnv): string[] {
-  return (env.VCO_STREAMS ?? "")
-    .toLowerCase()
-    .split(/[\s,]+/)
-    .filter(Boolean);
+/** One data dir (the whole one, or an orchestrator's subtree): its states, clock and sinks. */
+async function statusOf(dataDir: string, env: NodeJS.ProcessEnv, now: number) {
+  return {
+    dataDir,
+    now,
+    orchestrator: orchestratorStatus(await readOrchestratorState(dataDir)),
+    rows: (await listStates(dataDir)).map((s) => toStatus(s, now)),
+    sinks: await sinkStatuses(env, dataDir, now),
+  };
+}
+type Group = Awaited<ReturnType<typeof statusOf>>;
+
+const asJson = (g: Group) => ({
+  orchestrator: g.orchestrator,
+  enterprises: g.rows.filter((r) => !r.stream),
+  streams: g.rows.filter((r) => r.stream),
+  sinks: g.sinks,
+});
+
+/**
+ * What makes the healthcheck fail in one data dir: no success yet, an enterprise or wanted stream
+ * that has not succeeded within max age, a sink behind by more. A partner or operator stream taken
+ * out of the streams keeps its state, but is not expected to move any more: it is not checked.
+ */
+function problemsOf(g: Group, wanted: string[], maxAgeMs: number, maxAge: string): string[] {
+  const checked = g.rows.filter((r) => !r.stream || wanted.includes(r.stream));
+  if (checked.length === 0) return [`no successful run yet in ${g.dataDir}`];
+  const problems: string[] = [];
+  const stale = checked.filter(
+    (r) => r.lastSuccessAgeSeconds === null || r.lastSuccessAgeSeconds * 1000 > maxAgeMs,
+  );
+  if (stale.length > 0) {
+    problems.push(
+      `${stale.map((r) => r.enterpriseName || r.enterpriseId).join(", ")}: no successful run in the last ` +
+        `${maxAge}` +
+        (stale[0]?.lastError ? ` (last error: ${stale[0].lastError.message})` : ""),
+    );
+  }
+  const behind = staleSinks(g.sinks, g.now, maxAgeMs);
+  if (behind) problems.push(`${behind} (max age ${maxAge})`);
+  return problems;
+}
+
+/** VCO_STREAMS (or a file's streams:) as fetch reads it, leniently: status needs no valid setup. */
+function streamsWanted(value: string | string[] | undefined): string[] {
+  const list = Array.isArray(value) ? value : (value ?? "").split(/[\s,]+/);
+  const wanted = list.map((s) => s.trim().toLowerCase()).filter(Boolean);
+  return wanted.length > 0 ? wanted : ["enterprise"];
+}
+
+/** VCO_CONFIG: the same for each orchestrator's subtree, grouped by orchestrator. */
+async function statusOfMany(
+  layout: { dataDir: string; names: string[]; streams: Record<string, string[]> },
+  now: number,
+  opts: StatusOptions,
+  maxAgeMs: number | undefined,
+  out: (text: string) => void,
+): Promise<EnterpriseStatus[]> {
+  const groups: Array<Group & { name: string }> = [];
+  for (const name of layout.names) {
+    groups.push({ name, ...(await statusOf(path.join(layout.dataDir, name), opts.env, now)) });
+  }
+  if (opts.json) {
+    const orchestrators = groups.map((g) => ({ name: g.name, dataDir: g.dataDir, ...asJson(g) }));
+    out(`${JSON.stringify({ dataDir: layout.dataDir, orchestrators }, null, 2)}\n`);
+  } else {
+    out(
+      groups
+        .map(
+          (g) =>
+            `== ${g.name}\n${render(g.dataDir, g.orchestrator, g.rows)}${renderSinks(g.sinks)}`,
+        )
+        .join("\n"),
+    );
+  }
+  if (maxAgeMs !== undefined) {
+    const problems = groups.flatMap((g) =>
+      problemsOf(g, streamsWanted(layout.streams[g.name]), maxAgeMs, opts.maxAge!).map(
+        (p) => `${g.name}: ${p}`,
+      ),
+    );
+    if (problems.length > 0) throw new StaleError(problems.join("; "));
+  }
+  return groups.flatMap((g) => g.rows);
 }
 
 function toStatus(s: EnterpriseState, now: number): EnterpriseStatus {

@@ -46,6 +46,8 @@ export interface ClientOptions {
    * the API path is a setup error (exit at once); after, it is ridden out like any outage.
    */
   established?: boolean;
+  /** A bound on requests in flight shared with other orchestrators' clients (VCO_CONFIG runs). */
+  sharedGate?: RequestGate | undefined;
 }
 
 const TOKEN_ERROR = -32000;
@@ -73,7 +75,7 @@ export class VcoClient {
     this.signal = opts.signal
       ? AbortSignal.any([opts.signal, this.closer.signal])
       : this.closer.signal;
-    this.gate = new RequestGate(opts.maxInFlight, opts.clock, this.signal);
+    this.gate = new RequestGate(opts.maxInFlight, opts.clock, this.signal, opts.sharedGate);
     this.random = opts.random ?? Math.random;
     this.vcoClock = opts.vcoClock ?? new VcoClock(opts.clock);
     this.host = hostOf(opts.http.defaults.baseURL);

@@ -13,6 +13,11 @@ export class RequestGate {
     private readonly maxInFlight: number,
     private readonly clock: Clock,
     private readonly signal?: AbortSignal,
+    /**
+     * A bound shared with other VCOs' gates (VCO_TOTAL_IN_FLIGHT), entered after this one's slot
+     * and 429 pause, so a paused VCO holds none of the shared slots.
+     */
+    private readonly outer?: RequestGate,
   ) {}
 
   penalize(untilMs: number): void {
@@ -33,7 +38,7 @@ export class RequestGate {
       ) {
         await this.clock.sleep(this.pausedUntil - now, this.signal);
       }
-      return await fn();
+      return await (this.outer ? this.outer.run(fn) : fn());
     } finally {
       const next = this.waiting.shift();
       if (next) next();
