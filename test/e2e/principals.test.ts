@@ -144,7 +144,8 @@ describe("operators, partners and hostile enterprise names", () => {
     assert.equal((await fetch(env, "--since", "2h")).code, 0);
     sim.enterprises.get(1)!.name = "New Name";
     fs.rmSync(statePath(dir, "enterprises.json"));
-    sim.enterprises.get(1)!.store.add(Date.now());
+    // A few seconds back: a window ends at the VCO's now, to the second and never ahead of it.
+    sim.enterprises.get(1)!.store.add(Date.now() - 4_000);
     const r = await fetch(env);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(readLines(eventsFile(dir, "Old_Name")).length, 51);
