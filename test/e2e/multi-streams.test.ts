@@ -25,7 +25,7 @@ import {
 
 const FILTER: Partial<EventFilter> = {
   minSeverity: "WARNING",
-  exclude: ["EDGE_*"],
+  exclude: ["LINK_D*"],
   categories: ["NETWORK", "SECURITY"],
 };
 const keep = (e: Record<string, unknown>) => matches({ ...NO_FILTER, ...FILTER }, e as never);
@@ -45,7 +45,7 @@ type Sim = Awaited<ReturnType<typeof streamSim>>;
 
 function config(sims: { ops: Sim; msp: Sim; plain: Sim }, filterOn: boolean, extra = ""): string {
   const filter = filterOn
-    ? `    filter: { minSeverity: WARNING, exclude: ["EDGE_*"], categories: [NETWORK, SECURITY] }\n`
+    ? `    filter: { minSeverity: WARNING, exclude: ["LINK_D*"], categories: [NETWORK, SECURITY] }\n`
     : "";
   return `orchestrators:
   - name: ops
