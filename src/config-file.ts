@@ -169,12 +169,7 @@ export function readLayout(
   file: string,
   env: NodeJS.ProcessEnv,
   overrides: FileOverrides = {},
-): {
-  dataDir: string;
-  names: string[];
-  streams: Record<string, string[]>;
-  sinks: Record<string, Sink[]>;
-} {
+): { dataDir: string; names: string[]; streams: Record<string, string[]> } {
   const layout = z.object({
     dataDir: z.string().optional(),
     orchestrators: z.array(z.object({ name: orchestratorSchema.shape.name }).loose()).min(1),
@@ -208,14 +203,15 @@ export function readLayout(
       (env.VCO_DATA_DIR?.trim() ||
         (parsed.data.dataDir ? path.resolve(path.dirname(file), parsed.data.dataDir) : "./data")),
   );
-  return { dataDir, names, streams, sinks: layoutSinks(raw, env) };
+  return { dataDir, names, streams };
 }
 
 /**
  * Each orchestrator's effective sinks, for status (their names pick the cursors): leniently, since
  * status needs no valid setup; a block that does not check out is left out (fetch and check name it).
  */
-function layoutSinks(raw: unknown, env: NodeJS.ProcessEnv): Record<string, Sink[]> {
+export function layoutSinks(file: string, env: NodeJS.ProcessEnv): Record<string, Sink[]> {
+  const raw = readYaml(file);
   const ignore: string[] = [];
   const block = (v: unknown) => {
     const parsed = sinksSchema.safeParse(expandVariables(v, env).value);

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { configFileFrom, readLayout } from "../config-file.js";
+import { configFileFrom, layoutSinks, readLayout } from "../config-file.js";
 import { dataDirFrom } from "../config.js";
 import { ConfigError, StaleError } from "../errors.js";
 import { readOrchestratorState, type OrchestratorState } from "../store/orchestrator-state.js";
@@ -46,7 +46,10 @@ export async function statusCommand(opts: StatusOptions): Promise<EnterpriseStat
   }
   const now = clock.now();
   const file = configFileFrom(opts.env, opts.configFile);
-  if (file) return statusOfMany(readLayout(file, opts.env, opts), now, opts, maxAgeMs, out);
+  if (file) {
+    const layout = { ...readLayout(file, opts.env, opts), sinks: layoutSinks(file, opts.env) };
+    return statusOfMany(layout, now, opts, maxAgeMs, out);
+  }
 
   const dataDir = dataDirFrom(opts.env, opts.dataDir);
   const g = await statusOf(dataDir, configuredSinks(opts.env), now);

@@ -36,7 +36,7 @@ const block = (keys: Record<string, string>, required: string) =>
     .strictObject(Object.fromEntries(Object.keys(keys).map((k) => [k, value.optional()])), {
       error: `must hold ${Object.keys(keys).join(", ")}`,
     })
-    .refine((b) => b[required] !== undefined, { message: `needs ${required}`, path: [required] });
+    .refine((b) => b[required] !== undefined, { message: "is required", path: [required] });
 
 export const sinksSchema = z.strictObject(
   { syslog: block(SYSLOG_KEYS, "url").optional(), hec: block(HEC_KEYS, "url").optional() },
@@ -105,7 +105,7 @@ export function effectiveSinks(
       const first = seen.get(sink.name);
       if (first !== undefined) {
         problems.push(
-          `${at}: ${sink.name} is configured both in ${first} and in ${layer.from}; keep one`,
+          `${at}: ${sink.name} is configured both in ${first} and in ${layer.from}: keep one`,
         );
         continue;
       }
