@@ -85,10 +85,16 @@ program
     "send what fetch wrote to the configured SIEM sinks (VCO_SYSLOG, ...), from each sink's cursor to the end",
   )
   .option("--data-dir <dir>", "root of the output tree (default: VCO_DATA_DIR, ./data)")
-  .action((o: { dataDir?: string }) =>
+  .option("--config <file>", "a YAML file naming several orchestrators (default: VCO_CONFIG)")
+  .action((o: { dataDir?: string; config?: string }) =>
     run("forward", async () => {
       const { forwardCommand } = await import("./commands/forward.js");
-      await forwardCommand({ env: process.env, dataDir: o.dataDir, signal: stopSignal() });
+      await forwardCommand({
+        env: process.env,
+        dataDir: o.dataDir,
+        configFile: o.config,
+        signal: stopSignal(),
+      });
     }),
   );
 

@@ -13,10 +13,14 @@ import { proxyFor, ProxySettingError } from "./net/proxy-env.js";
 import { STATE_DIR, folderName } from "./store/paths.js";
 import { STREAMS } from "./vco/streams.js";
 import { expandVariables } from "./config-vars.js";
+import { effectiveSinks, sinksFromFile, sinksSchema } from "./forward/file-sinks.js";
+import { configuredSinks, type Sink } from "./forward/targets.js";
 
 export interface OrchestratorConfig extends Config {
   /** The entry's name: its folder under the data dir and the `orchestrator` field of its logs. */
   name: string;
+  /** Its effective sinks: the environment's, the file's global `sinks:`, then its own. */
+  sinks: Sink[];
 }
 
 export interface ConfigFile {
@@ -74,11 +78,13 @@ const orchestratorSchema = z.strictObject({
   caFile: text.optional(),
   tlsInsecure: z.boolean({ error: "must be true or false" }).optional(),
   proxy: text.optional(),
+  sinks: sinksSchema.optional(),
 });
 
 const fileSchema = z.strictObject(
   {
     dataDir: text.optional(),
+    sinks: sinksSchema.optional(),
     orchestrators: z
       .array(orchestratorSchema, { error: "must be a list of orchestrators (name, hostname, ...)" })
       .min(1, "must list at least one orchestrator"),
@@ -136,6 +142,7 @@ export function loadConfigFile(
     if (!(err instanceof ConfigError)) throw err;
     problems.push(err.message.replace(/^configuration: /, "").replace(/ \(set these .*\)$/, ""));
   }
+  const sinks = data ? sinksOf(data, env, problems) : [];
   if (problems.length > 0 || !data) throw fileError(file, problems);
 
   const dataDir = path.resolve(
@@ -143,9 +150,10 @@ export function loadConfigFile(
       (env.VCO_DATA_DIR?.trim() ||
         (data.dataDir ? path.resolve(path.dirname(file), data.dataDir) : "./data")),
   );
-  const orchestrators = data.orchestrators.map((o) => ({
+  const orchestrators = data.orchestrators.map((o, i) => ({
     ...loadConfig(entryEnv(shared, o), { dataDir: path.join(dataDir, o.name) }),
     name: o.name,
+    sinks: sinks[i]!,
   }));
   return {
     file,
@@ -196,6 +204,67 @@ export function readLayout(
         (parsed.data.dataDir ? path.resolve(path.dirname(file), parsed.data.dataDir) : "./data")),
   );
   return { dataDir, names, streams };
+}
+
+/**
+ * Each orchestrator's effective sinks, for status (their names pick the cursors): leniently, since
+ * status needs no valid setup; a block that does not check out is left out (fetch and check name it).
+ */
+export function layoutSinks(file: string, env: NodeJS.ProcessEnv): Record<string, Sink[]> {
+  const raw = readYaml(file);
+  const ignore: string[] = [];
+  const block = (v: unknown) => {
+    const parsed = sinksSchema.safeParse(expandVariables(v, env).value);
+    return parsed.success ? parsed.data : undefined;
+  };
+  const top = raw as { sinks?: unknown; orchestrators?: unknown } | null;
+  const fromEnv = configuredSinks(env);
+  const global = sinksFromFile(block(top?.sinks), "sinks", ignore);
+  const out: Record<string, Sink[]> = {};
+  if (!Array.isArray(top?.orchestrators)) return out;
+  for (const o of top.orchestrators as Array<{ name?: unknown; sinks?: unknown }>) {
+    if (typeof o?.name !== "string") continue;
+    const own = sinksFromFile(block(o.sinks), "", ignore);
+    out[o.name] = effectiveSinks(
+      [
+        { from: "", sinks: fromEnv },
+        { from: "", sinks: global },
+        { from: "", sinks: own },
+      ],
+      "",
+      ignore,
+    );
+  }
+  return out;
+}
+
+/** Each orchestrator's effective sinks (file-sinks.ts); problems name the key's path. */
+function sinksOf(
+  data: z.infer<typeof fileSchema>,
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+): Sink[][] {
+  let fromEnv: Sink[] = [];
+  try {
+    fromEnv = configuredSinks(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(err.message.replace(/^configuration: /, ""));
+  }
+  const global = sinksFromFile(data.sinks, "sinks", problems);
+  return data.orchestrators.map((o, i) => {
+    const at = `orchestrators[${i}].sinks`;
+    const own = sinksFromFile(o.sinks, at, problems);
+    return effectiveSinks(
+      [
+        { from: "the environment", sinks: fromEnv },
+        { from: "sinks", sinks: global },
+        { from: at, sinks: own },
+      ],
+      `orchestrators[${i}]`,
+      problems,
+    );
+  });
 }
 
 function readYaml(file: string): unknown {

@@ -3,7 +3,7 @@ import { loadConfig, type Config } from "../config.js";
 import { configFileFrom, ignoredVariables, loadConfigFile } from "../config-file.js";
 import { ConfigError, RunFailedError } from "../errors.js";
 import { deliverAfterFetch } from "../forward/after-fetch.js";
-import { configuredSinks, logSinkWarnings } from "../forward/targets.js";
+import { configuredSinks, distinctSinks, logSinkWarnings, type Sink } from "../forward/targets.js";
 import { createLogger, type Logger } from "../logger.js";
 import { fetchAll } from "./fetch-all.js";
 import { readEnterpriseCache } from "../store/enterprise-cache.js";
@@ -66,7 +66,12 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
   // A typo in a sink's settings fails here, before any fetch; a sink that is down never does.
   const sinks = configuredSinks(opts.env);
   /** After an orchestrator's run, whatever it did, its files go to the sinks. */
-  const delivering = async (dataDir: string, logger: Logger, run: Promise<FetchSummary>) => {
+  const delivering = async (
+    dataDir: string,
+    logger: Logger,
+    run: Promise<FetchSummary>,
+    sinks: Sink[],
+  ) => {
     try {
       return await run;
     } finally {
@@ -77,7 +82,7 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
   if (file) {
     const many = loadConfigFile(file, opts.env, { dataDir: opts.dataDir });
     const logger = opts.logger ?? createLogger(many.orchestrators[0]!.logLevel);
-    logSinkWarnings(sinks, logger);
+    logSinkWarnings(distinctSinks(many.orchestrators.flatMap((o) => o.sinks)), logger);
     const ignored = ignoredVariables(opts.env);
     if (ignored.length > 0) {
       logger.warn(
@@ -92,13 +97,14 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
         config.dataDir,
         log,
         fetchOrchestrator(config, { ...shared, logger: log, sharedGate: gate }),
+        config.sinks,
       ),
     );
   }
   const config = loadConfig(opts.env, { dataDir: opts.dataDir });
   const logger = opts.logger ?? createLogger(config.logLevel);
   logSinkWarnings(sinks, logger);
-  return delivering(config.dataDir, logger, fetchOrchestrator(config, { ...opts, logger }));
+  return delivering(config.dataDir, logger, fetchOrchestrator(config, { ...opts, logger }), sinks);
 }
 
 interface OrchestratorRun extends Omit<FetchOptions, "env" | "dataDir" | "configFile"> {

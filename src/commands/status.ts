@@ -1,10 +1,11 @@
 import path from "node:path";
-import { configFileFrom, readLayout } from "../config-file.js";
+import { configFileFrom, layoutSinks, readLayout } from "../config-file.js";
 import { dataDirFrom } from "../config.js";
 import { ConfigError, StaleError } from "../errors.js";
 import { readOrchestratorState, type OrchestratorState } from "../store/orchestrator-state.js";
 import { listStates, type EnterpriseState } from "../store/state.js";
 import { sinkStatuses, renderSinks, staleSinks } from "../forward/sink-status.js";
+import { configuredSinks, type Sink } from "../forward/targets.js";
 import { formatDuration, parseDuration, systemClock, type Clock } from "../time.js";
 
 export interface StatusOptions {
@@ -45,10 +46,13 @@ export async function statusCommand(opts: StatusOptions): Promise<EnterpriseStat
   }
   const now = clock.now();
   const file = configFileFrom(opts.env, opts.configFile);
-  if (file) return statusOfMany(readLayout(file, opts.env, opts), now, opts, maxAgeMs, out);
+  if (file) {
+    const layout = { ...readLayout(file, opts.env, opts), sinks: layoutSinks(file, opts.env) };
+    return statusOfMany(layout, now, opts, maxAgeMs, out);
+  }
 
   const dataDir = dataDirFrom(opts.env, opts.dataDir);
-  const g = await statusOf(dataDir, opts.env, now);
+  const g = await statusOf(dataDir, configuredSinks(opts.env), now);
   if (opts.json) out(`${JSON.stringify({ dataDir, ...asJson(g) }, null, 2)}\n`);
   else out(render(dataDir, g.orchestrator, g.rows) + renderSinks(g.sinks));
 
@@ -60,13 +64,13 @@ export async function statusCommand(opts: StatusOptions): Promise<EnterpriseStat
 }
 
 /** One data dir (the whole one, or an orchestrator's subtree): its states, clock and sinks. */
-async function statusOf(dataDir: string, env: NodeJS.ProcessEnv, now: number) {
+async function statusOf(dataDir: string, sinks: Sink[], now: number) {
   return {
     dataDir,
     now,
     orchestrator: orchestratorStatus(await readOrchestratorState(dataDir)),
     rows: (await listStates(dataDir)).map((s) => toStatus(s, now)),
-    sinks: await sinkStatuses(env, dataDir, now),
+    sinks: await sinkStatuses(sinks, dataDir, now),
   };
 }
 type Group = Awaited<ReturnType<typeof statusOf>>;
@@ -111,7 +115,12 @@ function streamsWanted(value: string | string[] | undefined): string[] {
 
 /** VCO_CONFIG: the same for each orchestrator's subtree, grouped by orchestrator. */
 async function statusOfMany(
-  layout: { dataDir: string; names: string[]; streams: Record<string, string[]> },
+  layout: {
+    dataDir: string;
+    names: string[];
+    streams: Record<string, string[]>;
+    sinks: Record<string, Sink[]>;
+  },
   now: number,
   opts: StatusOptions,
   maxAgeMs: number | undefined,
@@ -119,7 +128,10 @@ async function statusOfMany(
 ): Promise<EnterpriseStatus[]> {
   const groups: Array<Group & { name: string }> = [];
   for (const name of layout.names) {
-    groups.push({ name, ...(await statusOf(path.join(layout.dataDir, name), opts.env, now)) });
+    groups.push({
+      name,
+      ...(await statusOf(path.join(layout.dataDir, name), layout.sinks[name] ?? [], now)),
+    });
   }
   if (opts.json) {
     const orchestrators = groups.map((g) => ({ name: g.name, dataDir: g.dataDir, ...asJson(g) }));

@@ -1,20 +1,19 @@
 import { formatDuration } from "../time.js";
 import { isBehind, sinkLag, type SinkLag } from "./lag.js";
 import { findStreamFolders } from "./stream-folders.js";
-import { configuredSinks } from "./targets.js";
+import type { Sink } from "./targets.js";
 
 export interface SinkStatus extends SinkLag {
   /** Seconds since the oldest pending event's eventTime, or null when none is pending. */
   oldestPendingAgeSeconds: number | null;
 }
 
-/** Each configured sink's lag behind the files, for `status`. */
+/** Each sink's lag behind the files of a data dir (or an orchestrator's subtree), for `status`. */
 export async function sinkStatuses(
-  env: NodeJS.ProcessEnv,
+  sinks: Sink[],
   dataDir: string,
   now: number,
 ): Promise<SinkStatus[]> {
-  const sinks = configuredSinks(env);
   if (sinks.length === 0) return [];
   const folders = await findStreamFolders(dataDir);
   const out: SinkStatus[] = [];

@@ -37,6 +37,11 @@ export function logSinkWarnings(sinks: Sink[], logger: Logger): void {
   for (const s of sinks) for (const w of s.warnings) logger.warn({ event: w.event }, w.message);
 }
 
+/** Each sink once by name (several orchestrators share the file's global sinks), for warnings. */
+export function distinctSinks(sinks: Sink[]): Sink[] {
+  return [...new Map(sinks.map((s) => [s.name, s])).values()];
+}
+
 /** The file name of a sink's cursor: its name made safe ("syslog-tls-siem.example.com-6514"). */
 export function sinkId(name: string): string {
   return name

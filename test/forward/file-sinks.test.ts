@@ -1,0 +1,160 @@
+// Sinks in the configuration file (VCO_CONFIG): parsing, the path in each message, effective sets.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { layoutSinks, loadConfigFile } from "../../src/config-file.js";
+import { ConfigError } from "../../src/errors.js";
+import { tempDir } from "../helpers/tmp.js";
+
+function write(text: string): string {
+  const file = path.join(tempDir(), "vco.yaml");
+  fs.writeFileSync(file, text, { mode: 0o600 });
+  return file;
+}
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `a ConfigError, not ${String(err)}`);
+    assert.equal(err.message.split("\n").length, 1, "one line");
+    return err.message.replace(/^configuration file [^:]+: /, "").split("; ");
+  }
+  assert.fail("no error");
+}
+
+const TOKEN = "12345678-abcd-4bcd-8bcd-123456789abc";
+
+const file = (sinks: string, own = "") => `
+${sinks}
+orchestrators:
+  - name: emea
+    hostname: vco1.example.com
+    token: t1
+  - name: us
+    hostname: vco2.example.com
+    token: t2
+${own}`;
+
+const names = (f: ReturnType<typeof loadConfigFile>) =>
+  Object.fromEntries(f.orchestrators.map((o) => [o.name, o.sinks.map((s) => s.name)]));
+
+describe("sinks in the configuration file", () => {
+  it("effective sinks: the environment's, then the global ones, then the orchestrator's own", () => {
+    const f = loadConfigFile(
+      write(
+        file(
+          `sinks:\n  hec: { url: "https://splunk.example.com:8088", token: "\${HEC}", index: vco, ack: true }`,
+          `    sinks:\n      syslog: { url: "tls://siem.example.com:6514", facility: local3, format: cef }`,
+        ),
+      ),
+      { HEC: TOKEN, VCO_SYSLOG: "tcp://127.0.0.1:5514" },
+    );
+    assert.deepEqual(names(f), {
+      emea: ["syslog tcp://127.0.0.1:5514", "hec https://splunk.example.com:8088"],
+      us: [
+        "syslog tcp://127.0.0.1:5514",
+        "hec https://splunk.example.com:8088",
+        "syslog tls://siem.example.com:6514",
+      ],
+    });
+    assert.deepEqual(f.literalSecrets, ["orchestrators[0].token", "orchestrators[1].token"]);
+    assert.deepEqual(names(loadConfigFile(write(file("")), {})), { emea: [], us: [] });
+  });
+
+  it("a literal HEC token is a literal secret (check warns), a ${VAR} one is not", () => {
+    const f = loadConfigFile(
+      write(
+        file(
+          "",
+          `    sinks:\n      hec: { url: "https://splunk.example.com:8088", token: ${TOKEN} }`,
+        ),
+      ),
+      {},
+    );
+    assert.ok(
+      f.literalSecrets.includes("orchestrators[1].sinks.hec.token"),
+      f.literalSecrets.join(),
+    );
+  });
+
+  it("each wrong key or value is named by its path, never with the token", () => {
+    const problems = problemsOf(() =>
+      loadConfigFile(
+        write(
+          file(
+            `sinks:\n  hec: { url: "https://splunk.example.com:8088", token: "bad token ${TOKEN}" }\n  syslg: {}`,
+            `    sinks:\n      syslog: { url: "udp://siem:514", keyFile: /k.pem, facilty: local1 }\n      hec: { token: "\${MISSING}" }`,
+          ),
+        ),
+        {},
+      ),
+    );
+    const text = problems.join("\n");
+    assert.match(text, /^orchestrators\[1\]\.sinks\.hec\.token: \$\{MISSING\} is not set/m);
+    assert.match(text, /^sinks\.syslg: unknown key/m);
+    assert.match(text, /^orchestrators\[1\]\.sinks\.syslog\.facilty: unknown key/m);
+    assert.match(text, /^orchestrators\[1\]\.sinks\.hec\.url: is required/m);
+    assert.doesNotMatch(text, new RegExp(TOKEN), "never the token");
+    assert.doesNotMatch(text, /VCO_HEC|VCO_SYSLOG/, "the file's names, not the variables'");
+
+    const values = problemsOf(() =>
+      loadConfigFile(
+        write(
+          file(
+            `sinks:\n  hec: { url: "https://splunk.example.com:8088", token: "bad token ${TOKEN}" }`,
+            `    sinks:\n      syslog: { url: "udp://siem:514" }`,
+          ),
+        ),
+        {},
+      ),
+    ).join("\n");
+    assert.match(values, /^sinks\.hec\.token has spaces/m);
+    assert.match(values, /orchestrators\[1\]\.sinks\.syslog\.url/);
+    assert.doesNotMatch(values, new RegExp(TOKEN));
+  });
+
+  it("the same sink twice in one orchestrator's set is an error naming both places", () => {
+    const problems = problemsOf(() =>
+      loadConfigFile(
+        write(
+          file(
+            `sinks:\n  hec: { url: "https://splunk.example.com:8088", token: "\${HEC}" }`,
+            `    sinks:\n      hec: { url: "https://splunk.example.com:8088/", token: "\${HEC}", index: other }`,
+          ),
+        ),
+        { HEC: TOKEN },
+      ),
+    );
+    assert.deepEqual(problems, [
+      "orchestrators[1]: hec https://splunk.example.com:8088 is configured both in sinks and in orchestrators[1].sinks: keep one",
+    ]);
+    const fromEnv = problemsOf(() =>
+      loadConfigFile(write(file(`sinks:\n  syslog: { url: "tcp://127.0.0.1:5514" }`)), {
+        VCO_SYSLOG: "tcp://127.0.0.1:5514",
+      }),
+    );
+    assert.equal(fromEnv.length, 2, "once per orchestrator");
+    assert.match(fromEnv[0]!, /both in the environment and in sinks/);
+  });
+
+  it("status's layout knows each orchestrator's sinks without any credential set", () => {
+    const sinks = layoutSinks(
+      write(
+        file(
+          `sinks:\n  hec: { url: "https://splunk.example.com:8088", token: "\${HEC}" }`,
+          `    sinks:\n      syslog: { url: "tls://siem.example.com:6514" }`,
+        ),
+      ),
+      {},
+    );
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(sinks).map(([k, v]) => [k, v.map((s) => s.name)])),
+      {
+        emea: ["hec https://splunk.example.com:8088"],
+        us: ["hec https://splunk.example.com:8088", "syslog tls://siem.example.com:6514"],
+      },
+    );
+  });
+});
