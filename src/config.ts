@@ -2,6 +2,7 @@ import path from "node:path";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
 import { proxyFor, ProxySettingError, type ProxyTarget } from "./net/proxy-env.js";
+import { isLoopback } from "./net/loopback.js";
 import { CATEGORIES, SEVERITIES, type EventFilter } from "./filter/event-filter.js";
 import { parseDuration } from "./time.js";
 import { DEFAULT_STREAMS, STREAMS, type StreamName } from "./vco/streams.js";
@@ -47,8 +48,6 @@ export const DEFAULTS = {
   logLevel: "info",
 } as const;
 
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
-
 const duration = (name: string, fallback: string) =>
   z
     .string()
@@ -79,6 +78,19 @@ const positiveInt = (name: string, fallback: number) =>
     });
 
 const empty = (v: string | undefined) => (v?.trim() ? v : undefined);
+
+/** A true/false setting (also 1/0, yes/no); unset or empty is false. */
+export const flag = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const s = (v ?? "").trim().toLowerCase();
+      if (["", "0", "false", "no"].includes(s)) return false;
+      if (["1", "true", "yes"].includes(s)) return true;
+      ctx.addIssue({ code: "custom", message: `${name} must be true or false` });
+      return z.NEVER;
+    });
 
 const list = (v: string | undefined): string[] => (v ?? "").split(/[\s,]+/).filter(Boolean);
 
@@ -193,16 +205,7 @@ const envSchema = z.object({
   VCO_CATEGORIES: oneOfList("VCO_CATEGORIES", CATEGORIES),
   VCO_DATA_DIR: z.string().optional().transform(empty),
   VCO_CA_FILE: z.string().optional().transform(empty),
-  VCO_TLS_INSECURE: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const s = (v ?? "").trim().toLowerCase();
-      if (["", "0", "false", "no"].includes(s)) return false;
-      if (["1", "true", "yes"].includes(s)) return true;
-      ctx.addIssue({ code: "custom", message: "VCO_TLS_INSECURE must be true or false" });
-      return z.NEVER;
-    }),
+  VCO_TLS_INSECURE: flag("VCO_TLS_INSECURE"),
   VCO_OVERLAP: duration("VCO_OVERLAP", DEFAULTS.overlap),
   VCO_LOOKBACK: duration("VCO_LOOKBACK", DEFAULTS.lookback),
   VCO_MAX_IN_FLIGHT: positiveInt("VCO_MAX_IN_FLIGHT", DEFAULTS.maxInFlight),
@@ -243,7 +246,7 @@ export function parseHostname(raw: string): string {
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new Error(`VCO_HOSTNAME uses ${url.protocol}// but only https:// is supported`);
   }
-  if (url.protocol === "http:" && !LOOPBACK.test(url.hostname)) {
+  if (url.protocol === "http:" && !isLoopback(url.hostname)) {
     throw new Error(
       `VCO_HOSTNAME uses http:// for ${url.hostname}: plain HTTP would send credentials in clear, ` +
         "so it is only allowed for loopback; use https://",

@@ -1,29 +1,9 @@
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { configFileFrom, loadConfigFile, readLayout } from "../src/config-file.js";
 import { expandVariables } from "../src/config-vars.js";
-import { ConfigError } from "../src/errors.js";
-import { tempDir } from "./helpers/tmp.js";
-
-function write(text: string, mode = 0o600): string {
-  const file = path.join(tempDir(), "vco.yaml");
-  fs.writeFileSync(file, text, { mode });
-  return file;
-}
-
-/** The ConfigError's problems, one per entry. */
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `a ConfigError, not ${String(err)}`);
-    assert.equal(err.message.split("\n").length, 1, "one line");
-    return err.message.replace(/^configuration file [^:]+: /, "").split("; ");
-  }
-  assert.fail("no error");
-}
+import { problemsOf, writeConfigFile } from "./helpers/config-file.js";
 
 const EXAMPLE = `
 dataDir: /srv/vco
@@ -47,7 +27,7 @@ const ENV = { EMEA_TOKEN: "emea-secret", US_USER: "ops@us", US_PASSWORD: "us-sec
 
 describe("loadConfigFile", () => {
   it("turns each orchestrator into the Config of the single mode, under <dataDir>/<name>", () => {
-    const f = loadConfigFile(write(EXAMPLE), ENV);
+    const f = loadConfigFile(writeConfigFile(EXAMPLE), ENV);
     assert.equal(f.dataDir, "/srv/vco");
     const [emea, us] = f.orchestrators;
     assert.equal(emea!.name, "emea");
@@ -78,7 +58,7 @@ describe("loadConfigFile", () => {
   });
 
   it("lets VCO_DATA_DIR and --data-dir win over the file's dataDir, which is relative to the file", () => {
-    const file = write(EXAMPLE.replace("/srv/vco", "out"));
+    const file = writeConfigFile(EXAMPLE.replace("/srv/vco", "out"));
     assert.equal(loadConfigFile(file, ENV).dataDir, path.join(path.dirname(file), "out"));
     assert.equal(loadConfigFile(file, { ...ENV, VCO_DATA_DIR: "/e" }).dataDir, "/e");
     const flag = loadConfigFile(file, { ...ENV, VCO_DATA_DIR: "/e" }, { dataDir: "/f" });
@@ -87,7 +67,7 @@ describe("loadConfigFile", () => {
   });
 
   it("keeps the shared settings in the environment and ignores per-orchestrator variables there", () => {
-    const f = loadConfigFile(write(EXAMPLE), {
+    const f = loadConfigFile(writeConfigFile(EXAMPLE), {
       ...ENV,
       VCO_OVERLAP: "30m",
       VCO_MAX_IN_FLIGHT: "5",
@@ -110,7 +90,7 @@ describe("loadConfigFile", () => {
   });
 
   it("reports every problem at once, each with its path", () => {
-    const file = write(`
+    const file = writeConfigFile(`
 orchestrators:
   - name: emea
     hostname: http://vco.example.com
@@ -140,7 +120,7 @@ orchestrators:
   });
 
   it("checks names, credentials and host names after the shapes", () => {
-    const file = write(`
+    const file = writeConfigFile(`
 orchestrators:
   - { name: emea, hostname: http://vco.example.com, token: t }
   - { name: EMEA, hostname: vco.example.com, username: u }
@@ -166,7 +146,7 @@ orchestrators:
   });
 
   it("refuses unknown keys, which are usually typos", () => {
-    const file = write(`
+    const file = writeConfigFile(`
 datadir: /x
 orchestrators:
   - { name: a, hostname: vco.example.com, tokne: t, token: t, filter: { severity: INFO } }
@@ -179,7 +159,7 @@ orchestrators:
   });
 
   it("names a missing variable once, where it is used", () => {
-    const file = write(`
+    const file = writeConfigFile(`
 orchestrators:
   - { name: a, hostname: "\${A_HOST}", token: "\${A_TOKEN}" }
   - { name: b, hostname: vco.example.com, token: "\${B_TOKEN}" }
@@ -199,11 +179,11 @@ orchestrators:
 
   it("says where a YAML syntax error is, and refuses an empty or unreadable file", () => {
     assert.match(
-      problemsOf(() => loadConfigFile(write("orchestrators: [\n  - a: b\n"), {}))[0]!,
+      problemsOf(() => loadConfigFile(writeConfigFile("orchestrators: [\n  - a: b\n"), {}))[0]!,
       /^line \d+, column \d+: /,
     );
     assert.deepEqual(
-      problemsOf(() => loadConfigFile(write(""), {})),
+      problemsOf(() => loadConfigFile(writeConfigFile(""), {})),
       ["the file: must hold dataDir (optional) and orchestrators"],
     );
     assert.throws(
@@ -211,14 +191,14 @@ orchestrators:
       /cannot read the configuration file \/nonexistent\/vco.yaml \(ENOENT\)/,
     );
     assert.deepEqual(
-      problemsOf(() => loadConfigFile(write("orchestrators: []"), {})),
+      problemsOf(() => loadConfigFile(writeConfigFile("orchestrators: []"), {})),
       ["orchestrators: must list at least one orchestrator"],
     );
   });
 
   it("lists secrets written into the file as they are, never the ones from variables", () => {
     const f = loadConfigFile(
-      write(`
+      writeConfigFile(`
 orchestrators:
   - { name: a, hostname: vco.example.com, token: literal }
   - { name: b, hostname: vco.example.com, username: u, password: "\${P}", proxy: "http://u:pw@proxy.example:3128" }
@@ -239,7 +219,7 @@ describe("expandVariables", () => {
 
 describe("readLayout", () => {
   it("needs only the names and the data dir, not the secrets", () => {
-    const layout = readLayout(write(EXAMPLE), {});
+    const layout = readLayout(writeConfigFile(EXAMPLE), {});
     assert.deepEqual(layout, {
       dataDir: "/srv/vco",
       names: ["emea", "us"],

@@ -1,5 +1,6 @@
 // Which proxy, if any, a URL goes through: VCO_PROXY first, then the variables curl and most CLIs
 // read. A pure function of the URL and the environment, so every rule is tested without a network.
+import { isLoopback } from "./loopback.js";
 
 export interface ProxyTarget {
   /** host:port to open the TCP connection to. */
@@ -16,7 +17,6 @@ export interface ProxyTarget {
 
 /** VCO_PROXY values that mean "connect directly, whatever HTTPS_PROXY says". */
 const OFF = new Set(["none", "off", "direct", "false", "0"]);
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|::1|\[::1\])$/i;
 
 export class ProxySettingError extends Error {
   override name = "ProxySettingError";
@@ -33,7 +33,7 @@ export class ProxySettingError extends Error {
  */
 export function proxyFor(url: URL, env: NodeJS.ProcessEnv): ProxyTarget | undefined {
   const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (LOOPBACK.test(host)) return undefined;
+  if (isLoopback(host)) return undefined;
   const explicit = env.VCO_PROXY?.trim();
   if (explicit) {
     if (OFF.has(explicit.toLowerCase())) return undefined;

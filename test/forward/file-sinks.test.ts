@@ -1,28 +1,8 @@
 // Sinks in the configuration file (VCO_CONFIG): parsing, the path in each message, effective sets.
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import path from "node:path";
 import { describe, it } from "node:test";
 import { layoutSinks, loadConfigFile } from "../../src/config-file.js";
-import { ConfigError } from "../../src/errors.js";
-import { tempDir } from "../helpers/tmp.js";
-
-function write(text: string): string {
-  const file = path.join(tempDir(), "vco.yaml");
-  fs.writeFileSync(file, text, { mode: 0o600 });
-  return file;
-}
-
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `a ConfigError, not ${String(err)}`);
-    assert.equal(err.message.split("\n").length, 1, "one line");
-    return err.message.replace(/^configuration file [^:]+: /, "").split("; ");
-  }
-  assert.fail("no error");
-}
+import { problemsOf, writeConfigFile } from "../helpers/config-file.js";
 
 const TOKEN = "12345678-abcd-4bcd-8bcd-123456789abc";
 
@@ -43,7 +23,7 @@ const names = (f: ReturnType<typeof loadConfigFile>) =>
 describe("sinks in the configuration file", () => {
   it("effective sinks: the environment's, then the global ones, then the orchestrator's own", () => {
     const f = loadConfigFile(
-      write(
+      writeConfigFile(
         file(
           `sinks:\n  hec: { url: "https://splunk.example.com:8088", token: "\${HEC}", index: vco, ack: true }`,
           `    sinks:\n      syslog: { url: "tls://siem.example.com:6514", facility: local3, format: cef }`,
@@ -60,12 +40,12 @@ describe("sinks in the configuration file", () => {
       ],
     });
     assert.deepEqual(f.literalSecrets, ["orchestrators[0].token", "orchestrators[1].token"]);
-    assert.deepEqual(names(loadConfigFile(write(file("")), {})), { emea: [], us: [] });
+    assert.deepEqual(names(loadConfigFile(writeConfigFile(file("")), {})), { emea: [], us: [] });
   });
 
   it("a literal HEC token is a literal secret (check warns), a ${VAR} one is not", () => {
     const f = loadConfigFile(
-      write(
+      writeConfigFile(
         file(
           "",
           `    sinks:\n      hec: { url: "https://splunk.example.com:8088", token: ${TOKEN} }`,
@@ -82,7 +62,7 @@ describe("sinks in the configuration file", () => {
   it("each wrong key or value is named by its path, never with the token", () => {
     const problems = problemsOf(() =>
       loadConfigFile(
-        write(
+        writeConfigFile(
           file(
             `sinks:\n  hec: { url: "https://splunk.example.com:8088", token: "bad token ${TOKEN}" }\n  syslg: {}`,
             `    sinks:\n      syslog: { url: "udp://siem:514", keyFile: /k.pem, facilty: local1 }\n      hec: { token: "\${MISSING}" }`,
@@ -101,7 +81,7 @@ describe("sinks in the configuration file", () => {
 
     const values = problemsOf(() =>
       loadConfigFile(
-        write(
+        writeConfigFile(
           file(
             `sinks:\n  hec: { url: "https://splunk.example.com:8088", token: "bad token ${TOKEN}" }`,
             `    sinks:\n      syslog: { url: "udp://siem:514" }`,
@@ -118,7 +98,7 @@ describe("sinks in the configuration file", () => {
   it("the same sink twice in one orchestrator's set is an error naming both places", () => {
     const problems = problemsOf(() =>
       loadConfigFile(
-        write(
+        writeConfigFile(
           file(
             `sinks:\n  hec: { url: "https://splunk.example.com:8088", token: "\${HEC}" }`,
             `    sinks:\n      hec: { url: "https://splunk.example.com:8088/", token: "\${HEC}", index: other }`,
@@ -131,7 +111,7 @@ describe("sinks in the configuration file", () => {
       "orchestrators[1]: hec https://splunk.example.com:8088 is configured both in sinks and in orchestrators[1].sinks: keep one",
     ]);
     const fromEnv = problemsOf(() =>
-      loadConfigFile(write(file(`sinks:\n  syslog: { url: "tcp://127.0.0.1:5514" }`)), {
+      loadConfigFile(writeConfigFile(file(`sinks:\n  syslog: { url: "tcp://127.0.0.1:5514" }`)), {
         VCO_SYSLOG: "tcp://127.0.0.1:5514",
       }),
     );
@@ -141,7 +121,7 @@ describe("sinks in the configuration file", () => {
 
   it("status's layout knows each orchestrator's sinks without any credential set", () => {
     const sinks = layoutSinks(
-      write(
+      writeConfigFile(
         file(
           `sinks:\n  hec: { url: "https://splunk.example.com:8088", token: "\${HEC}" }`,
           `    sinks:\n      syslog: { url: "tls://siem.example.com:6514" }`,

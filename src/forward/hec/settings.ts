@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { ConfigError } from "../../errors.js";
+import { flag } from "../../config.js";
+import { isLoopback } from "../../net/loopback.js";
 
 /** Where and how to deliver to a Splunk HTTP Event Collector (VCO_HEC_*). */
 export interface HecSettings {
@@ -15,21 +17,7 @@ export interface HecSettings {
   tlsInsecure: boolean;
 }
 
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
-
 const empty = (v: string | undefined) => (v?.trim() ? v.trim() : undefined);
-
-const bool = (name: string) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const s = (v ?? "").trim().toLowerCase();
-      if (["", "0", "false", "no"].includes(s)) return false;
-      if (["1", "true", "yes"].includes(s)) return true;
-      ctx.addIssue({ code: "custom", message: `${name} must be true or false` });
-      return z.NEVER;
-    });
 
 /** Splunk's index and sourcetype names: printable, no spaces (a quote would end up in a search). */
 const name = (variable: string) =>
@@ -83,9 +71,9 @@ const schema = z.object({
     }),
   VCO_HEC_INDEX: name("VCO_HEC_INDEX"),
   VCO_HEC_SOURCETYPE: name("VCO_HEC_SOURCETYPE"),
-  VCO_HEC_ACK: bool("VCO_HEC_ACK"),
+  VCO_HEC_ACK: flag("VCO_HEC_ACK"),
   VCO_HEC_CA_FILE: z.string().optional().transform(empty),
-  VCO_HEC_TLS_INSECURE: bool("VCO_HEC_TLS_INSECURE"),
+  VCO_HEC_TLS_INSECURE: flag("VCO_HEC_TLS_INSECURE"),
 });
 
 /**
@@ -141,7 +129,7 @@ export function parseHecUrl(raw: string): string {
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new Error(`VCO_HEC_URL uses ${url.protocol}// but only https:// is supported`);
   }
-  if (url.protocol === "http:" && !LOOPBACK.test(url.hostname)) {
+  if (url.protocol === "http:" && !isLoopback(url.hostname)) {
     throw new Error(
       `VCO_HEC_URL uses http:// for ${url.hostname}: plain HTTP would send the HEC token in clear, ` +
         "so it is only allowed for loopback; use https:// (Splunk's HEC default on port 8088)",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ConfigError } from "../../errors.js";
+import { isLoopback } from "../../net/loopback.js";
 import { FACILITIES, type Facility } from "./rfc5424.js";
 
 export interface SyslogSettings {
@@ -17,7 +18,6 @@ export interface SyslogSettings {
   plainRemote: boolean;
 }
 
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|::1)$/i;
 const empty = (v: string | undefined) => (v?.trim() ? v.trim() : undefined);
 
 const schema = z.object({
@@ -84,7 +84,7 @@ export function syslogSettingsFrom(env: NodeJS.ProcessEnv): SyslogSettings | und
     keyFile: e.VCO_SYSLOG_KEY_FILE,
     facility: e.VCO_SYSLOG_FACILITY,
     format: e.VCO_SYSLOG_FORMAT as "json" | "cef",
-    plainRemote: protocol === "tcp" && !LOOPBACK.test(host),
+    plainRemote: protocol === "tcp" && !isLoopback(host),
   };
 }
 
