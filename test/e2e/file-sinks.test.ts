@@ -3,15 +3,15 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { after, describe, it } from "node:test";
-import { startHecReceiver, type HecReceiver } from "../helpers/hec-receiver.js";
+import { describe, it } from "node:test";
+import { writeConfigIn } from "../helpers/config-file.js";
+import { hecReceiverFor, type HecReceiver } from "../helpers/hec-receiver.js";
 import {
   allFiles,
   assertOneLineError,
-  HOUR,
   logLines,
   runCli,
-  startOperatorSim,
+  startVco,
   tempDir,
 } from "../helpers/kit.js";
 
@@ -19,27 +19,6 @@ const EMEA_TOKEN = "emea-token-5b7e0c";
 const US_TOKEN = "us-token-91ad3f";
 const GLOBAL_HEC = "aaaaaaaa-1111-2222-3333-canary000001";
 const US_HEC = "bbbbbbbb-1111-2222-3333-canary000002";
-
-async function vco(token: string, enterprises: Array<[number, string, number]>) {
-  const sim = await startOperatorSim(
-    enterprises.map(([id, name, count]) => ({ id, name, events: { count, oldest: HOUR } })),
-  );
-  sim.addToken(token, { type: "operator" });
-  after(() => sim.stop());
-  return sim;
-}
-
-async function receiver(tokens: Parameters<typeof startHecReceiver>[0]["tokens"]) {
-  const r = await startHecReceiver({ tokens });
-  after(() => r.stop());
-  return r;
-}
-
-function writeConfig(dir: string, text: string): string {
-  const file = path.join(dir, "vco.yaml");
-  fs.writeFileSync(file, text, { mode: 0o600 });
-  return file;
-}
 
 /** Every event line of a subtree, parsed. */
 function eventsIn(dir: string): Array<Record<string, unknown>> {
@@ -70,15 +49,15 @@ const text = (r: { stdout: string; stderr: string }) => r.stdout + r.stderr;
 describe("sinks in the configuration file", () => {
   it("a global sink gets both orchestrators' events once, a per-orchestrator sink only its own; status shows each", async () => {
     // Two hosts the HEC events can tell apart: localhost and 127.0.0.1.
-    const emea = await vco(EMEA_TOKEN, [
+    const emea = await startVco(EMEA_TOKEN, [
       [1, "Alpha", 60],
       [2, "Beta", 30],
     ]);
-    const us = await vco(US_TOKEN, [[1, "Alpha", 45]]);
-    const all = await receiver({ [GLOBAL_HEC]: { ack: true } });
-    const own = await receiver({ [US_HEC]: {} });
+    const us = await startVco(US_TOKEN, [[1, "Alpha", 45]]);
+    const all = await hecReceiverFor({ [GLOBAL_HEC]: { ack: true } });
+    const own = await hecReceiverFor({ [US_HEC]: {} });
     const dir = tempDir();
-    const file = writeConfig(
+    const file = writeConfigIn(
       dir,
       `dataDir: data
 sinks:
@@ -150,12 +129,12 @@ orchestrators:
   });
 
   it("forward --config drains a backlog left while the receiver refused, and the healthcheck sees it", async () => {
-    const emea = await vco(EMEA_TOKEN, [[1, "Alpha", 50]]);
-    const us = await vco(US_TOKEN, [[3, "Gamma", 20]]);
+    const emea = await startVco(EMEA_TOKEN, [[1, "Alpha", 50]]);
+    const us = await startVco(US_TOKEN, [[3, "Gamma", 20]]);
     const tokens: Record<string, { disabled?: boolean }> = { [US_HEC]: { disabled: true } };
-    const r = await receiver(tokens);
+    const r = await hecReceiverFor(tokens);
     const dir = tempDir();
-    const file = writeConfig(
+    const file = writeConfigIn(
       dir,
       `dataDir: data
 orchestrators:
@@ -233,7 +212,7 @@ orchestrators:
       [`      kafka: { url: x }\n`, /orchestrators\[1\]\.sinks\.kafka: unknown key/],
     ];
     for (const [sinks, pattern] of cases) {
-      const file = writeConfig(dir, base + sinks);
+      const file = writeConfigIn(dir, base + sinks);
       for (const args of [["fetch"], ["forward"]]) {
         const r = await runCli([...args, "--config", file], {});
         assert.equal(r.code, 78, `${args[0]} ${sinks}: ${r.stderr}`);

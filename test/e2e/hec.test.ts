@@ -2,17 +2,11 @@
 // (test/helpers/hec-receiver.ts, written from Splunk's documentation: no real Splunk runs here).
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { after, describe, it } from "node:test";
-import { startHecReceiver, type HecReceiver } from "../helpers/hec-receiver.js";
+import { describe, it } from "node:test";
+import { hecReceiverFor, type HecReceiver } from "../helpers/hec-receiver.js";
 import { fetch, HOUR, logLines, runCli, simFixture } from "../helpers/kit.js";
 
 const TOKEN = "aaaaaaaa-1111-2222-3333-canary000001";
-
-async function receiver(tokens: Parameters<typeof startHecReceiver>[0]["tokens"]) {
-  const r = await startHecReceiver({ tokens });
-  after(() => r.stop());
-  return r;
-}
 
 /** Every line of `file` arrived exactly once as an HEC event, with the documented envelope. */
 function assertDelivered(r: HecReceiver, file: string): void {
@@ -34,7 +28,7 @@ function assertDelivered(r: HecReceiver, file: string): void {
 
 describe("Splunk HEC through the CLI", () => {
   it("fetch delivers every event once, a second fetch sends nothing again", async () => {
-    const r = await receiver({ [TOKEN]: { ack: true } });
+    const r = await hecReceiverFor({ [TOKEN]: { ack: true } });
     const f = await simFixture({
       events: { count: 250, oldest: 2 * HOUR },
       env: { VCO_HEC_URL: r.url, VCO_HEC_TOKEN: TOKEN, VCO_HEC_ACK: "true", LOG_LEVEL: "trace" },
@@ -51,7 +45,7 @@ describe("Splunk HEC through the CLI", () => {
   });
 
   it("a refused token: fetch still writes and exits 0, forward exits 77 with one line; fixed, the backlog goes", async () => {
-    const r = await receiver({ [TOKEN]: { disabled: true } });
+    const r = await hecReceiverFor({ [TOKEN]: { disabled: true } });
     const f = await simFixture({
       events: { count: 40, oldest: HOUR },
       env: { VCO_HEC_URL: r.url, VCO_HEC_TOKEN: TOKEN },
@@ -75,7 +69,7 @@ describe("Splunk HEC through the CLI", () => {
       "one request per try (the fetch's and the forward's), no retry storm",
     );
 
-    const good = await receiver({ [TOKEN]: {} });
+    const good = await hecReceiverFor({ [TOKEN]: {} });
     const drained = await runCli(["forward"], { ...f.env, VCO_HEC_URL: good.url });
     assert.equal(drained.code, 0, drained.stderr);
     assertDelivered(good, f.file);

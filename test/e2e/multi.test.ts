@@ -14,31 +14,17 @@ import {
   OPERATOR_USER,
   runCli,
   startOperatorSim,
+  startVco,
   spawnCli,
   statePath,
   tempDir,
   waitFor,
 } from "../helpers/kit.js";
+import { writeConfigIn } from "../helpers/config-file.js";
 
 const EMEA_TOKEN = "emea-token-5b7e0c";
 const EVENTS = "event/getEnterpriseEvents";
 const US_TOKEN = "us-token-91ad3f";
-
-/** A simulator with these enterprises ([id, name, events]), reached with `token`. */
-async function vco(token: string, enterprises: Array<[number, string, number]>) {
-  const sim = await startOperatorSim(
-    enterprises.map(([id, name, count]) => ({ id, name, events: { count, oldest: HOUR } })),
-  );
-  sim.addToken(token, { type: "operator" });
-  return sim;
-}
-
-function writeConfig(dir: string, text: string, mode = 0o600): string {
-  const file = path.join(dir, "vco.yaml");
-  fs.writeFileSync(file, text, { mode });
-  fs.chmodSync(file, mode);
-  return file;
-}
 
 /** A loopback port nothing listens on: the orchestrator that is down. */
 async function refusedPort(): Promise<number> {
@@ -54,16 +40,16 @@ const cli = (args: string[], env: Record<string, string>) => runCli(args, env);
 describe("several orchestrators in one process (VCO_CONFIG)", () => {
   it("fetches each into its own subtree, exactly its events, and names the orchestrator in every log line", async () => {
     // The same enterprise id and name on two orchestrators: they must not meet.
-    const emea = await vco(EMEA_TOKEN, [
+    const emea = await startVco(EMEA_TOKEN, [
       [1, "Alpha", 60],
       [2, "Beta", 70],
     ]);
-    const us = await vco(US_TOKEN, [
+    const us = await startVco(US_TOKEN, [
       [1, "Alpha", 40],
       [5, "Delta", 80],
     ]);
     const dir = tempDir();
-    const file = writeConfig(
+    const file = writeConfigIn(
       dir,
       `dataDir: data
 orchestrators:
@@ -186,10 +172,10 @@ orchestrators:
   });
 
   it("one orchestrator down, one refusing the token: the others complete, the most serious exit wins", async () => {
-    const emea = await vco(EMEA_TOKEN, [[1, "Alpha", 60]]);
-    const us = await vco(US_TOKEN, [[3, "Gamma", 30]]);
+    const emea = await startVco(EMEA_TOKEN, [[1, "Alpha", 60]]);
+    const us = await startVco(US_TOKEN, [[3, "Gamma", 30]]);
     const dir = tempDir();
-    const file = writeConfig(
+    const file = writeConfigIn(
       dir,
       `orchestrators:
   - { name: emea, hostname: "${emea.baseUrl}", token: "\${EMEA_TOKEN}" }
@@ -224,7 +210,7 @@ orchestrators:
 
   it("a bad file: every problem at once with its path, exit 78, nothing written", async () => {
     const dir = tempDir();
-    const file = writeConfig(
+    const file = writeConfigIn(
       dir,
       `orchestrators:
   - name: emea
@@ -257,9 +243,9 @@ orchestrators:
   });
 
   it("check warns about a literal secret in a file others can read, without showing it", async () => {
-    const emea = await vco(EMEA_TOKEN, [[1, "Alpha", 5]]);
+    const emea = await startVco(EMEA_TOKEN, [[1, "Alpha", 5]]);
     const dir = tempDir();
-    const file = writeConfig(
+    const file = writeConfigIn(
       dir,
       `orchestrators:\n  - { name: emea, hostname: "${emea.baseUrl}", token: ${EMEA_TOKEN} }\n`,
       0o644,
@@ -277,10 +263,10 @@ orchestrators:
   });
 
   it("the scheduler (the container's main process) hands VCO_CONFIG to its fetch jobs", async () => {
-    const emea = await vco(EMEA_TOKEN, [[1, "Alpha", 20]]);
-    const us = await vco(US_TOKEN, [[2, "Beta", 30]]);
+    const emea = await startVco(EMEA_TOKEN, [[1, "Alpha", 20]]);
+    const us = await startVco(US_TOKEN, [[2, "Beta", 30]]);
     const dir = tempDir();
-    const file = writeConfig(
+    const file = writeConfigIn(
       dir,
       `orchestrators:
   - { name: emea, hostname: "${emea.baseUrl}", token: "\${EMEA_TOKEN}" }
@@ -315,7 +301,7 @@ orchestrators:
     const sims = [await startOperatorSim(four, slow), await startOperatorSim(four, slow)];
     for (const sim of sims) sim.addToken(EMEA_TOKEN, { type: "operator" });
     const dir = tempDir();
-    const file = writeConfig(
+    const file = writeConfigIn(
       dir,
       `orchestrators:\n${sims.map((s, i) => `  - { name: v${i}, hostname: "${s.baseUrl}", token: "\${T}" }`).join("\n")}\n`,
     );

@@ -7,8 +7,14 @@ import { tempDir } from "./tmp.js";
 
 /** `text` as vco.yaml in a new temporary folder, with `mode`. */
 export function writeConfigFile(text: string, mode = 0o600): string {
-  const file = path.join(tempDir(), "vco.yaml");
+  return writeConfigIn(tempDir(), text, mode);
+}
+
+/** `text` as `dir`/vco.yaml, with exactly `mode` (whatever the umask). */
+export function writeConfigIn(dir: string, text: string, mode = 0o600): string {
+  const file = path.join(dir, "vco.yaml");
   fs.writeFileSync(file, text, { mode });
+  fs.chmodSync(file, mode);
   return file;
 }
 

@@ -6,6 +6,7 @@
 import type { AddressInfo } from "node:net";
 import http from "node:http";
 import https from "node:https";
+import { after } from "node:test";
 
 /** Splunk's documented HEC status codes (text, HTTP status) that this stand-in answers with. */
 export const HEC_CODES = {
@@ -350,4 +351,11 @@ export function splitConcatenatedJson(text: string): unknown[] | undefined {
 /** A receiver started on loopback; the caller stops it (after()). */
 export async function startHecReceiver(o: HecReceiverOptions): Promise<HecReceiver> {
   return new HecReceiver(o).start();
+}
+
+/** A started receiver taking these tokens, stopped when the test file ends. */
+export async function hecReceiverFor(tokens: HecReceiverOptions["tokens"]): Promise<HecReceiver> {
+  const r = await startHecReceiver({ tokens });
+  after(() => r.stop());
+  return r;
 }

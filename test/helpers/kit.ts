@@ -137,6 +137,21 @@ export async function startOperatorSim(
 // Talking to a simulator in-process
 
 /** A logger that writes nowhere. */
+/**
+ * An operator simulator that `token` also reaches (one orchestrator of a VCO_CONFIG file), with
+ * these enterprises as [id, name, events over the last hour].
+ */
+export async function startVco(
+  token: string,
+  enterprises: Array<[number, string, number]>,
+): Promise<Simulator> {
+  const sim = await startOperatorSim(
+    enterprises.map(([id, name, count]) => ({ id, name, events: { count, oldest: HOUR } })),
+  );
+  sim.addToken(token, { type: "operator" });
+  return sim;
+}
+
 export const silentLogger = (): Logger =>
   createLogger("silent", new Writable({ write: (_c, _e, cb) => cb() }));
 
