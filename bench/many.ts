@@ -66,7 +66,7 @@ export async function benchMany(o: ManyOptions): Promise<void> {
       `  ${most <= o.enterprises ? "MET " : "MISS"} a quiet run makes at most one events request ` +
         `per enterprise and stream (most: ${most} for ${o.enterprises})\n` +
         `  memory per enterprise: ${perEnterpriseKiB.toFixed(1)} KiB of peak RSS ` +
-        `(its state and folder name; nothing else grows with the fleet)\n`,
+        `(the growth from ${small} to ${o.enterprises} enterprises per orchestrator, divided out)\n`,
     );
     if (most > o.enterprises) {
       throw new Error(`a quiet run made ${most} events requests for ${o.enterprises} enterprises`);
