@@ -5,6 +5,7 @@ import { deliver, type Delivery } from "../forward/deliver.js";
 import { configuredSinks, distinctSinks, logSinkWarnings } from "../forward/targets.js";
 import { createLogger, type Logger } from "../logger.js";
 import { systemClock, type Clock } from "../time.js";
+import { keepYoungGenerationSmall } from "../young-generation.js";
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
@@ -27,6 +28,7 @@ const NO_SINK =
  * configuration file, each orchestrator's subtree goes to its effective sinks, one after another.
  */
 export async function forwardCommand(opts: ForwardOptions): Promise<Delivery> {
+  keepYoungGenerationSmall();
   const level = opts.env.LOG_LEVEL?.trim() ?? "";
   const logger = opts.logger ?? createLogger(LEVELS.includes(level) ? level : "info");
   const clock = opts.clock ?? systemClock;

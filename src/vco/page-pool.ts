@@ -11,22 +11,44 @@ export class Pool<T> {
 
   constructor(
     private readonly sizeOf: (item: T) => number,
-    /** Enough for the pages of two slices in flight; more are left to the garbage collector. */
+    /** Enough for the pages of the slices in flight; more are left to the garbage collector. */
     private readonly keep = 16,
   ) {}
 
-  /** A free item of at least `size`, or a new one from `make`. */
+  /** The smallest free item of at least `size`, or a new one from `make`. */
   take(size: number, make: (size: number) => T): T {
-    const i = this.free.findIndex((item) => this.sizeOf(item) >= size);
-    return i >= 0 ? this.free.splice(i, 1)[0]! : make(size);
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      const s = this.sizeOf(this.free[i]!);
+      if (s >= size && (best < 0 || s < this.sizeOf(this.free[best]!))) best = i;
+    }
+    return best >= 0 ? this.free.splice(best, 1)[0]! : make(size);
   }
 
+  /** Kept for reuse; when the pool is full, the smallest item goes to the garbage collector instead. */
   give(item: T): void {
-    if (this.free.length < this.keep && !this.free.includes(item)) this.free.push(item);
+    if (this.free.includes(item)) return;
+    if (this.free.length < this.keep) {
+      this.free.push(item);
+      return;
+    }
+    let smallest = 0;
+    for (let i = 1; i < this.free.length; i++)
+      if (this.sizeOf(this.free[i]!) < this.sizeOf(this.free[smallest]!)) smallest = i;
+    if (this.sizeOf(this.free[smallest]!) < this.sizeOf(item)) this.free[smallest] = item;
   }
 }
 
-const MIN_SIZE = 1 << 20;
+const MIN_SIZE = 64 << 10;
+
+/**
+ * Rounded up to an eighth of the size's power of two, so that a reply a little larger than the last
+ * one still fits, and at most an eighth is wasted (a power of two wasted a third of a 655 KiB page).
+ */
+export function roundUp(size: number): number {
+  const step = Math.max(MIN_SIZE, 2 ** Math.ceil(Math.log2(Math.max(size, 1))) / 8);
+  return Math.ceil(size / step) * step;
+}
 
 /**
  * The memory one run's pages live in: reply buffers and batch columns (event-batch.ts). The client
@@ -50,8 +72,7 @@ export class PageMemory {
   }
 
   private readonly newPooled = (size: number): ArrayBuffer => {
-    // Rounded up, so a reply a little larger than the last one still fits.
-    const ab = new ArrayBuffer(Math.max(MIN_SIZE, 2 ** Math.ceil(Math.log2(size))));
+    const ab = new ArrayBuffer(roundUp(size));
     this.pooled.add(ab);
     return ab;
   };
