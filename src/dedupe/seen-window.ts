@@ -1,8 +1,13 @@
 // Across runs; repeats within one query are repeat-index.ts.
 import { hashBytes, type EventBatch } from "../vco/event-batch.js";
 
-const MIN_ENTRIES = 256;
-const MIN_BYTES = 4096;
+// Small to start with: a quiet enterprise's window holds a handful of keys, and a run over a
+// thousand enterprises makes one window each. These arrays fit in V8's heap objects (up to 64
+// bytes), so an empty window allocates no memory outside the heap but its key bytes; a dense one
+// doubles up to its size in a few rebuilds.
+const MIN_ENTRIES = 8;
+const MIN_BYTES = 256;
+/** The most json() puts in one piece. */
 const CHUNK = 1 << 16;
 
 /**
@@ -39,8 +44,9 @@ export class SeenWindow {
   private kFrom = 0;
   private kTo = 0;
   private kHash = 0;
-  private scratch = Buffer.alloc(256);
-  /** For json(). */
+  /** For keys given as strings, made when one is. */
+  private scratch: Buffer | undefined;
+  /** For json(); as large as the window's JSON, up to CHUNK. */
   private chunk: Buffer | undefined;
 
   constructor(entries: Iterable<readonly [string, number]> = []) {
@@ -131,7 +137,10 @@ export class SeenWindow {
    * until the next one is asked for; the window must not change until the last one has been.
    */
   *json(): Generator<Buffer, void, undefined> {
-    let out = (this.chunk ??= Buffer.allocUnsafeSlow(CHUNK));
+    // A window of a few keys needs a few hundred bytes, and a run commits one window per enterprise.
+    const size = Math.min(CHUNK, this.jsonBytes());
+    if (!this.chunk || this.chunk.length < size) this.chunk = Buffer.allocUnsafeSlow(size);
+    let out = this.chunk;
     let at = 0;
     out[at++] = 0x5b; // [
     let first = true;
@@ -163,6 +172,12 @@ export class SeenWindow {
     yield out.subarray(0, at);
   }
 
+  /** At least the length of json() when every key is plain: brackets, the keys, the times. */
+  private jsonBytes(): number {
+    const keyBytes = this.keyAt[this.n]! - this.keyAt[this.head]!;
+    return 2 + keyBytes + 32 * (this.n - this.head);
+  }
+
   private keyText(e: number): string {
     return this.arena.toString("utf8", this.keyAt[e], this.keyAt[e + 1]);
   }
@@ -190,7 +205,9 @@ export class SeenWindow {
   }
 
   private lookAtString(key: string): void {
-    if (this.scratch.length < 3 * key.length) this.scratch = Buffer.alloc(4 * key.length);
+    if (!this.scratch || this.scratch.length < 3 * key.length) {
+      this.scratch = Buffer.alloc(Math.max(256, 4 * key.length));
+    }
     const to = this.scratch.write(key, 0);
     this.kBytes = this.scratch;
     this.kFrom = 0;

@@ -61,6 +61,30 @@ it("keeps keys compactly, exactly as a Map of key to time would", () => {
   assert.equal(json(w), "[]");
 });
 
+it("a window of a few keys takes memory for a few keys, not for a dense enterprise's", () => {
+  // A run makes one window per enterprise: a thousand quiet ones must not cost a thousand buffers
+  // sized for a backfill (they were 75 KiB each, most of it the buffer json() writes into).
+  const w = new SeenWindow([
+    ["4711", 1_000],
+    ["4712", 2_000],
+  ]);
+  const pieces = Array.from(w.json(), (piece) => ({
+    text: piece.toString(),
+    memory: piece.buffer.byteLength,
+  }));
+  assert.deepEqual(
+    pieces.map((p) => p.text),
+    ['[["4711",1000],["4712",2000]]'],
+  );
+  assert.ok(pieces[0]!.memory < 1024, `${pieces[0]!.memory} bytes for two keys`);
+  for (let i = 0; i < 5_000; i++) w.add(`k${i}`, 3_000 + i);
+  const grown = Array.from(w.json(), (piece) => piece.buffer.byteLength);
+  assert.ok(
+    grown.length > 1 && grown.every((m) => m >= 1 << 16),
+    "a large window, in large pieces",
+  );
+});
+
 it("finds the keys of a scanned reply as the strings batch.key(i) gives", () => {
   const events = [
     { id: 12, eventTime: "2024-01-01T00:00:02.000Z" },
