@@ -22,3 +22,23 @@ it("packs byte ranges as lines into a few large pieces, one line never split", (
     assert.deepEqual(got, want.splice(0));
   }
 });
+
+it("a packer that only ever packs a few lines stays small; one that packs a slice grows to 1 MiB", () => {
+  // A run makes one packer per enterprise, and most enterprises have a few new events, or none.
+  const packer = new LinePacker();
+  const line = Buffer.from("z".repeat(500));
+  for (let i = 0; i < 5; i++) packer.add(line, 0, line.length);
+  const few = packer.take();
+  assert.equal(Buffer.concat(few).toString(), `${"z".repeat(500)}\n`.repeat(5));
+  assert.ok(few[0]!.buffer.byteLength <= 16_384, `${few[0]!.buffer.byteLength} bytes for 5 lines`);
+  for (let i = 0; i < 5_000; i++) packer.add(line, 0, line.length);
+  const many = packer.take();
+  assert.equal(Buffer.concat(many).length, 5_000 * 501);
+  assert.ok(
+    many.slice(1).every((p) => p.buffer.byteLength === 1 << 20),
+    "then 1 MiB chunks",
+  );
+  for (let i = 0; i < 5_000; i++) packer.add(line, 0, line.length);
+  const again = packer.take();
+  assert.ok(again.length <= 3, `${again.length} pieces once grown`);
+});
