@@ -243,28 +243,44 @@ export class VcoClient {
     // axios's timeout only notices a silent socket; a server that trickles a byte now and then
     // would hold a request forever, so the whole request also gets a deadline.
     const limit = this.opts.http.defaults.timeout ?? 0;
-    let deadline: AbortSignal | undefined;
+    let late = false;
     try {
       return await this.gate.run(async () => {
         this.throwIfStopped();
         this.requests++;
-        deadline = limit > 0 ? AbortSignal.timeout(limit) : undefined;
-        const signal = deadline ? AbortSignal.any([this.signal, deadline]) : this.signal;
-        const res = await this.opts.http.post<Readable>(url, params, {
-          headers,
-          responseType: "stream",
-          signal,
-        });
-        this.vcoClock.observe(res.headers.date, this.opts.clock.now());
-        // Read inside the gate and under the deadline: a reply is only done when all of it is in.
-        const memory = fast ? this.memory : undefined;
-        const head = res.status === 200 ? fast?.head : undefined;
-        const data = await readBody(res.data, res.headers["content-length"], memory, head);
-        return Object.assign(res, { data });
+        // Not AbortSignal.timeout and AbortSignal.any: their timer and the run's link to the
+        // request's signal stay until the timeout fires, long after the reply, which kept about
+        // 400 bytes per request of a run over a thousand quiet enterprises.
+        const request = new AbortController();
+        const abort = () => request.abort();
+        const deadline =
+          limit > 0
+            ? setTimeout(() => {
+                late = true;
+                abort();
+              }, limit).unref()
+            : undefined;
+        this.signal.addEventListener("abort", abort);
+        try {
+          const res = await this.opts.http.post<Readable>(url, params, {
+            headers,
+            responseType: "stream",
+            signal: request.signal,
+          });
+          this.vcoClock.observe(res.headers.date, this.opts.clock.now());
+          // Read inside the gate and under the deadline: a reply is only done when all of it is in.
+          const memory = fast ? this.memory : undefined;
+          const head = res.status === 200 ? fast?.head : undefined;
+          const data = await readBody(res.data, res.headers["content-length"], memory, head);
+          return Object.assign(res, { data });
+        } finally {
+          clearTimeout(deadline);
+          this.signal.removeEventListener("abort", abort);
+        }
       });
     } catch (err) {
       this.throwIfStopped();
-      if (deadline?.aborted)
+      if (late)
         return new Retryable(`no reply in time (nothing complete within ${limit} ms) on ${method}`);
       return classifyNetworkError(err, method, this.host, this.opts.established ?? false);
     }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import type { Credentials } from "../../src/config.js";
-import { AuthError, GaveUpError } from "../../src/errors.js";
+import { AuthError, GaveUpError, StoppedError } from "../../src/errors.js";
 import { createLogger } from "../../src/logger.js";
 import type { Simulator } from "../../src/simulator/server.js";
 import { eventPages } from "../../src/vco/events.js";
@@ -142,6 +142,20 @@ describe("VcoClient against the simulator", () => {
       assert.match(log.text(), reason);
     });
   }
+
+  it(
+    "close() ends a request the VCO never answers, at once and not at its deadline",
+    { timeout: 15_000 },
+    async () => {
+      const { clock, sim } = await startSimOnFakeClock();
+      sim.faults = { ...sim.faults, hang: 1 };
+      const { c } = client(sim, clock, undefined, 60_000, 60_000);
+      const call = c.call("enterprise/getEnterprise", {}, enterpriseSchema);
+      while (!sim.log.some((e) => e.fault === "hang")) await new Promise((r) => setTimeout(r, 20));
+      c.close();
+      await assert.rejects(call, StoppedError);
+    },
+  );
 
   it("logs in with a password, logs in again when the session expires, and logs out", async () => {
     const { clock, sim } = await startSimOnFakeClock();
