@@ -81,7 +81,10 @@ export class Progress {
         walk.reached = Math.max(walk.reached, Math.min(reached, walk.end));
       },
       end: () => {
+        // Forgotten, not kept as done: a run over thousands of enterprises keeps only those under way.
         walk.active = false;
+        const i = this.walks.indexOf(walk);
+        if (i >= 0) this.walks.splice(i, 1);
       },
     };
   }
