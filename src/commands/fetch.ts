@@ -23,6 +23,7 @@ import { sliceSlots } from "../sync/slices.js";
 import { enterpriseTarget, ownStreamTarget, type StreamTarget } from "../sync/stream-target.js";
 import { MemoryReleaser } from "../sync/release-memory.js";
 import { keepYoungGenerationSmall } from "../young-generation.js";
+import { collectOldGenerationSooner } from "../old-generation.js";
 import { formatDuration, iso, parseSince, systemClock, type Clock } from "../time.js";
 import { VcoClient } from "../vco/client.js";
 import type { RequestGate } from "../vco/gate.js";
@@ -59,6 +60,7 @@ export interface FetchSummary {
  */
 export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
   keepYoungGenerationSmall();
+  collectOldGenerationSooner();
   if (opts.since !== undefined && parseSince(opts.since, 0) === undefined) {
     throw new ConfigError(
       `--since "${opts.since}" is not a time: use ISO 8601 (2024-05-01T00:00:00Z) or a lookback like 2h or 7d`,
