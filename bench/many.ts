@@ -10,6 +10,8 @@ import { performance } from "node:perf_hooks";
 import { Simulator } from "../src/simulator/server.js";
 
 const EVENTS = "event/getEnterpriseEvents";
+/** Node options for each fetch child, e.g. "--max-semi-space-size=2" (BENCH_FETCH_FLAGS). */
+const FETCH_FLAGS = (process.env.BENCH_FETCH_FLAGS ?? "").split(/\s+/).filter(Boolean);
 const TOKEN = "bench-many-operator";
 const HOUR = 3_600_000;
 
@@ -49,7 +51,8 @@ export async function benchMany(o: ManyOptions): Promise<void> {
     await run(o, few, "first");
     const quietFew = await run(o, few, "quiet");
 
-    const row = `${o.orchestrators} orchestrators × ${fmt(o.enterprises)} enterprises`;
+    const flags = FETCH_FLAGS.length > 0 ? `, node ${FETCH_FLAGS.join(" ")}` : "";
+    const row = `${o.orchestrators} orchestrators × ${fmt(o.enterprises)} enterprises${flags}`;
     o.out(
       `\n${row}, one process (VCO_CONFIG), ${o.events} events each on the first run:\n` +
         `  first run: ${secs(first.wallMs)} s, peak RSS ${first.rssMiB.toFixed(0)} MiB, ` +
@@ -114,7 +117,8 @@ async function run(o: ManyOptions, f: Fleet, what: string): Promise<Run> {
     BENCH_RSS_FILE: rssFile,
   });
   const started = performance.now();
-  const child = spawn(process.execPath, ["--import", o.hook, o.cli, "fetch", "--since", "2h"], {
+  const args = [...FETCH_FLAGS, "--import", o.hook, o.cli, "fetch", "--since", "2h"];
+  const child = spawn(process.execPath, args, {
     env,
     stdio: ["ignore", "ignore", "pipe"],
   });
