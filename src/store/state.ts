@@ -33,7 +33,13 @@ export const stateSchema = z.object({
   folder: z.string(),
   /** Every event with eventTime <= cursor that the VCO showed has been written (epoch ms). */
   cursor: z.number().nullable(),
-  /** Keys and times of events written with eventTime >= cursor - overlap: the dedupe window. */
+  /**
+   * The seen window is complete from here: every event written with eventTime >= seenFrom has its
+   * key in `seen`, so a run never fetches from further back (a widened VCO_OVERLAP takes effect as
+   * the window fills). Absent in files of versions before it (see sync/recover-state.ts).
+   */
+  seenFrom: z.number().optional(),
+  /** Keys and times of events written with eventTime >= seenFrom: the dedupe window. */
   seen: z.array(z.tuple([z.string(), z.number()])),
   /** What the data file looked like when the cursor was last committed. */
   file: z.object({ ino: z.number(), size: z.number(), tail: z.string().optional() }).nullable(),

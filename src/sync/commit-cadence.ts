@@ -40,6 +40,8 @@ export interface SliceLines {
   filtered: number;
   /** The cursor once these lines are written. */
   cursor: number;
+  /** Where the seen window, as this slice left it, is complete from (state.seenFrom). */
+  seenFrom: number;
   /** For the log: where the slice ends. */
   sliceEnd: number;
 }
@@ -60,6 +62,12 @@ export class CommitCadence {
   };
   /** The cursor as far as lines are written; state.cursor is the committed one. */
   writtenCursor: number | null;
+  /**
+   * The seenFrom that goes with the window as the last written slice left it. It is committed
+   * with that window, whatever the window's floor is later: the main loop changes the window
+   * only after settle(), so a commit always saves a window, cursor and seenFrom of one slice.
+   */
+  private writtenSeenFrom: number | undefined;
   private pending: Promise<void> | undefined;
   private sinceCommit = 0;
   private committedAt: number;
@@ -80,6 +88,7 @@ export class CommitCadence {
     },
   ) {
     this.writtenCursor = o.state.cursor;
+    this.writtenSeenFrom = o.state.seenFrom;
     this.committedAt = o.clock.now();
   }
 
@@ -87,10 +96,15 @@ export class CommitCadence {
     return this.o.state;
   }
 
-  /** Saves the state with the cursor moved to `to`, after an fsync of the file. */
-  async commit(to = this.o.state.cursor): Promise<void> {
+  /** Saves the state with the cursor (and seenFrom) as far as written, after an fsync of the file. */
+  async commit(): Promise<void> {
     const mark = await this.o.file.mark();
-    const next = { ...this.o.state, cursor: to, file: mark };
+    const next = {
+      ...this.o.state,
+      cursor: this.writtenCursor,
+      ...(this.writtenSeenFrom === undefined ? {} : { seenFrom: this.writtenSeenFrom }),
+      file: mark,
+    };
     await saveState(this.o.dataDir, next, this.o.seen.json());
     Object.assign(this.o.state, next);
   }
@@ -109,10 +123,11 @@ export class CommitCadence {
       t.written += s.written;
       t.pages += s.pages;
       this.writtenCursor = s.cursor;
+      this.writtenSeenFrom = s.seenFrom;
       this.o.onWritten?.(s.written, s.cursor);
       // Written but not committed: a crash now leaves complete lines that the next start adopts.
       if (commitNow || rotated) {
-        await this.commit(this.writtenCursor);
+        await this.commit();
         this.sinceCommit = 0;
         this.committedAt = this.o.clock.now();
       }
@@ -146,7 +161,7 @@ export class CommitCadence {
       lastSuccessAt: iso(now),
       lastError: null,
     });
-    await this.commit(this.writtenCursor);
+    await this.commit();
   }
 
   /**
@@ -161,7 +176,7 @@ export class CommitCadence {
     const now = this.o.clock.now();
     this.o.state.lastRun = runRecord(startedAt, now, false, this.totals, message);
     this.o.state.lastError = { at: iso(now), message };
-    const saved = await this.commit(this.writtenCursor).then(
+    const saved = await this.commit().then(
       () => true,
       () => false,
     );

@@ -94,7 +94,7 @@ async function syncOnce(o: SyncOptions): Promise<SyncResult> {
       : { stream: target.stream },
   );
   const startedAt = clock.now();
-  const { saved, cursor, seen } = await recoverState({
+  const recovered = await recoverState({
     dataDir: o.dataDir,
     vco: o.vco,
     ref: target.ref,
@@ -105,12 +105,15 @@ async function syncOnce(o: SyncOptions): Promise<SyncResult> {
     vcoNow: vcoNow(),
     log,
   });
+  const { saved, cursor, seen } = recovered;
+  // Without a cursor nothing is written yet: the window is complete from wherever the run starts.
+  let seenFrom = recovered.seenFrom ?? o.firstStart;
 
   const file = await NdjsonFile.open(o.dataDir, target.folder);
   const cadence = new CommitCadence({
     dataDir: o.dataDir,
     file,
-    state: startingState(o, saved, cursor),
+    state: startingState(o, saved, cursor, seenFrom),
     seen,
     clock,
     log,
@@ -119,7 +122,10 @@ async function syncOnce(o: SyncOptions): Promise<SyncResult> {
   const packer = new LinePacker();
   try {
     await cadence.commit();
-    const start = cursor === null ? o.firstStart : cursor - o.overlapMs;
+    // Never further back than the seen window can dedupe: events before seenFrom were written (they
+    // are behind the cursor) or published too late for any earlier run's overlap. So a VCO_OVERLAP
+    // widened since the last run takes full effect once the cursor has moved on by the difference.
+    const start = cursor === null ? o.firstStart : Math.max(cursor - o.overlapMs, seenFrom);
     const end = vcoNow();
     o.progress?.begin(start, end);
     for await (const slice of walkSlices(o.client, target.source, start, end, log, o.slots)) {
@@ -136,13 +142,15 @@ async function syncOnce(o: SyncOptions): Promise<SyncResult> {
         target.filter,
       );
       const next = Math.max(cadence.writtenCursor ?? reached, reached);
-      seen.prune(next - o.overlapMs);
+      seenFrom = Math.max(seenFrom, next - o.overlapMs);
+      seen.prune(seenFrom);
       cadence.append({
         ...slice,
         lines: packer.take(),
         written,
         filtered,
         cursor: next,
+        seenFrom,
         sliceEnd: slice.end,
       });
       for (const b of slice.batches) b.release();
@@ -240,6 +248,7 @@ function startingState(
   o: SyncOptions,
   saved: EnterpriseState | undefined,
   cursor: number | null,
+  seenFrom: number,
 ): EnterpriseState {
   return {
     version: 1,
@@ -249,6 +258,7 @@ function startingState(
     enterpriseName: o.target.name,
     folder: o.target.folder,
     cursor,
+    seenFrom,
     seen: [], // saved from the SeenWindow by each commit
     file: saved?.file ?? null,
     lastRun: saved?.lastRun ?? null,

@@ -12,8 +12,13 @@ export interface Recovered {
   saved: EnterpriseState | undefined;
   /** Where this run starts from: the committed cursor, or one rebuilt from the file. */
   cursor: number | null;
-  /** Keys written within the overlap, including lines adopted from an interrupted run. */
+  /** Keys written at or after seenFrom, including lines adopted from an interrupted run. */
   seen: SeenWindow;
+  /**
+   * `seen` holds every event written with eventTime at or after this, and it is at or before the
+   * cursor; null without a cursor (nothing was written).
+   */
+  seenFrom: number | null;
 }
 
 /**
@@ -44,17 +49,21 @@ export async function recoverState(o: {
     );
   }
   let cursor = saved?.cursor ?? null;
+  let seenFrom = cursor === null ? null : (saved?.seenFrom ?? legacySeenFrom(cursor, seen));
+  // Lines written after the last commit with eventTime >= seenFrom go into the window with it.
   const recovered = await reconcile(
     o.dataDir,
     saved?.folder ?? o.folder,
     saved?.file ?? null,
-    cursor === null ? null : cursor - o.overlapMs,
+    seenFrom,
     o.overlapMs,
     eventKey,
   );
   for (const [key, time] of recovered.events) seen.add(key, time);
   if (cursor === null && recovered.events.length > 0) {
     cursor = seen.newest ?? null;
+    // reconcile kept the keys within the overlap of the newest line.
+    seenFrom = cursor === null ? null : cursor - o.overlapMs;
     log.warn(
       {
         event: "cursor-rebuilt",
@@ -75,13 +84,27 @@ export async function recoverState(o: {
     );
   }
   cursor = pullBackFromFuture(cursor, seen, o.vcoNow, log);
+  // A cursor pulled back below seenFrom: what is written from it on is remembered from it on.
+  if (cursor !== null && seenFrom !== null) seenFrom = Math.min(seenFrom, cursor);
   if (saved && saved.folder !== o.folder) {
     log.info(
       { event: "enterprise-renamed", from: saved.folder, to: o.folder },
       "enterprise renamed; new events go to the new folder",
     );
   }
-  return { saved, cursor, seen };
+  return { saved, cursor, seen, seenFrom };
+}
+
+/**
+ * Where a window saved by a version before `seenFrom` is complete from. It was pruned at the cursor
+ * minus the VCO_OVERLAP of the run that saved it, which is not recorded and may differ from
+ * today's. Its oldest key is no earlier than that, so the window is complete from there: nothing
+ * is written twice, even if VCO_OVERLAP was widened along with the upgrade. An empty window says
+ * nothing, so the cursor. What this costs, once: an event published late after the upgrade, with
+ * an eventTime between the cursor minus the overlap and this, is not fetched.
+ */
+export function legacySeenFrom(cursor: number, seen: SeenWindow): number {
+  return Math.min(cursor, seen.oldestTime ?? cursor);
 }
 
 /**

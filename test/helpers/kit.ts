@@ -283,6 +283,8 @@ export async function waitFor(what: string, cond: () => boolean, timeoutMs = 10_
 
 export interface SavedState {
   cursor: number | null;
+  /** Absent in files of versions before it. */
+  seenFrom?: number;
   seen: Array<[string, number]>;
   file: { ino: number; size: number } | null;
   lastError: { at: string; message: string } | null;
