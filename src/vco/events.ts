@@ -27,6 +27,11 @@ export interface PageQuery {
   /** Inclusive bounds, epoch ms. */
   start: number;
   end: number;
+  /**
+   * Asked before each page after the one at hand is asked for (pages are asked for ahead, before
+   * the caller sees the one at hand): false ends the walk with the page at hand.
+   */
+  wanted?: () => boolean;
 }
 
 export interface EventPage {
@@ -59,8 +64,9 @@ export async function* eventPages(
   // the VCO renders it meanwhile. Used only if the link matches the one the checked reply gives.
   let early: { link: string; reply: Promise<EventsReply> } | undefined;
   let done = false;
+  const wanted = query.wanted ?? (() => true);
   const peek = (bytes: Buffer) => {
-    const link = early || done ? undefined : scanner.peekNextPageLink(bytes);
+    const link = early || done || !wanted() ? undefined : scanner.peekNextPageLink(bytes);
     if (link !== undefined) early = { link, reply: ahead(ask(end, link)) };
   };
   // The first kilobyte names the next page, long before the rest of a megabyte reply is in.
@@ -109,7 +115,10 @@ export async function* eventPages(
         ? (reply.metaData.nextPageLink ?? undefined)
         : undefined;
       const asked = takeEarly(link);
-      if (link) {
+      if (more && !wanted()) {
+        // The caller has enough: this page is the last.
+        if (asked) drop(asked);
+      } else if (link) {
         // Ask for the next page now (if the early ask did not): the VCO renders it while the
         // caller handles this one.
         pending = asked ?? ahead(ask(end, link));
