@@ -10,8 +10,7 @@ export type SliceOutcome =
    * The pages hold every event of [low, b]; `outside` events on them are older than `low` and
    * marked, since [a, low - 1] is walked by other queries.
    */
-  | { kind: "done"; pages: EventPage[]; low: number; outside: number }
-  | { kind: "cancelled" };
+  { kind: "done"; pages: EventPage[]; low: number; outside: number } | { kind: "cancelled" };
 
 /** One slice's query, running on its own until it is complete, cut short, or cancelled. */
 export interface SliceQuery {
@@ -63,11 +62,12 @@ export function startSliceQuery(
     /** The time the last page spanned: about what the next one will. */
     let lastSpan = 0;
     let declined = false;
-    // Pages are asked for one ahead, so whether the page after the one in flight is wanted is
-    // decided before that one is seen: a page asked for and then not used would be lost.
-    const wanted = () => {
-      const enough = count + PAGE_LIMIT >= (dense ? TARGET_PER_SLICE : MAX_PER_SLICE);
-      const meets = query.front >= a && reached - lastSpan <= query.front;
+    // Pages are asked for ahead, before this loop has seen them: whether one more is wanted is
+    // decided from what the pages not seen yet will likely hold, so none is asked for in vain.
+    const wanted = (asked: number) => {
+      const unseen = asked - pages.length;
+      const enough = count + unseen * PAGE_LIMIT >= (dense ? TARGET_PER_SLICE : MAX_PER_SLICE);
+      const meets = query.front >= a && reached - unseen * lastSpan <= query.front;
       declined = splittable && reached < b && (enough || meets);
       return !declined;
     };

@@ -4,7 +4,7 @@ import { PAGE_LIMIT, type EventPage } from "../vco/events.js";
 import type { EventBatch } from "../vco/event-batch.js";
 import { enterpriseSource, sourceFields, type EventSource } from "../vco/streams.js";
 import { fresh, startSliceQuery, type SliceOutcome, type SliceQuery } from "./slice-query.js";
-import { nextSliceMs } from "./slicing.js";
+import { SliceLength } from "./slicing.js";
 
 export interface Slice {
   start: number;
@@ -62,13 +62,10 @@ export async function* walkSlices(
    * time not asked for yet. The first is the next to hand over.
    */
   const parts: Part[] = [{ a: start, b: end, slot: false }];
-  let sliceMs = end - start + 1;
-  /** The length the last events found suggest, and the empty time found since. */
-  let densityMs = sliceMs;
-  let emptyMs = 0;
+  const length = new SliceLength(end - start + 1);
   let closed = false;
   // Finished slices wait for the ones before them; at most this many, beside the slices in flight.
-  const mostWaiting = 2 + slots.size;
+  const mostWaiting = 1 + slots.size;
   let wake: (() => void) | undefined;
   const changed = () => {
     wake?.();
@@ -80,13 +77,12 @@ export async function* walkSlices(
   };
   /** Asks for [a, b] in a new slice, placed at `at` in `parts`. */
   const begin = (at: number, a: number, b: number, withSlot: boolean) => {
-    const part: Part = { a, b, slot: withSlot };
+    const part: Part = { a, b, slot: withSlot, expected: length.expect(b - a + 1) };
     part.query = startSliceQuery(client, source, a, b, logger, (ms) => {
       part.dense = true;
-      sliceMs = densityMs = ms;
-      emptyMs = 0;
+      length.dense(ms);
       logger.debug(
-        { event: "slice-shortened", ...sourceFields(source), sliceMs },
+        { event: "slice-shortened", ...sourceFields(source), sliceMs: ms },
         "dense backlog: walking it in shorter slices",
       );
       fill();
@@ -110,18 +106,12 @@ export async function* walkSlices(
     // Cut short: the time in front of its pages is asked for again.
     const before = low > part.a ? [{ a: part.a, b: low - 1, slot: false }] : [];
     parts.splice(at, 1, ...before, { a: low, b: part.b, slot: false, slice });
-    if (slice.count === 0) {
-      // Empty time says nothing of how dense what follows is: the next slices grow with the
-      // empty time found since the last events, so a long quiet stretch takes a few requests.
-      emptyMs += part.b - low + 1;
-    } else {
-      emptyMs = 0;
-      // Measured from its oldest event when it held a page or more: a slice that began in quiet
-      // time is as dense as the part that holds events.
-      const from = slice.count >= PAGE_LIMIT ? Math.max(low, oldestIn(pages)) : low;
-      densityMs = nextSliceMs(part.b - from + 1, slice.count, end - start + 1);
-    }
-    sliceMs = Math.max(densityMs, emptyMs);
+    // Measured from its oldest event when it held a page or more: a slice that began in quiet
+    // time is as dense as the part that holds events.
+    const from = slice.count >= PAGE_LIMIT ? Math.max(low, oldestIn(pages)) : low;
+    const whole = low === part.a && !part.dense;
+    const expected = whole ? part.expected : undefined;
+    length.found(part.b - low + 1, slice.count, expected, part.b - from + 1);
     fill();
     changed();
   };
@@ -131,10 +121,18 @@ export async function* walkSlices(
     for (let at = 0; at < parts.length; at++) {
       const part = parts[at]!;
       if (part.error !== undefined || (at > 0 && waiting >= mostWaiting)) return undefined;
-      const b = Math.min(part.a + sliceMs - 1, part.b);
+      const b = Math.min(part.a + length.ms - 1, part.b);
       if (!part.query && !part.slice) return { at, part, b };
-      // In front of a dense slice still walking back, as far as its pages have not reached.
-      if (part.dense && part.error === undefined && b < part.query!.reached) return { at, part, b };
+      // In front of a dense slice still walking back, as far as its pages have not reached. Its
+      // density was seen at its far end: the first slice in front of it is three times as long
+      // as that suggests, since a window often begins in time the VCO no longer holds. If that
+      // time is full after all, it is found dense too and walked from both ends, at no cost.
+      if (part.dense && part.error === undefined) {
+        const reached = part.query!.reached;
+        const guess = Math.min(part.a + 3 * length.ms - 1, part.b);
+        if (!part.fronted && guess < reached) return { at, part, b: guess };
+        if (b < reached) return { at, part, b };
+      }
     }
     return undefined;
   };
@@ -148,8 +146,10 @@ export async function* walkSlices(
       const { at, part, b } = spot;
       const a = part.a;
       part.a = b + 1;
-      if (part.query) part.query.front = b;
-      else if (part.a > part.b) parts.splice(at, 1);
+      if (part.query) {
+        part.query.front = b;
+        part.fronted = true;
+      } else if (part.a > part.b) parts.splice(at, 1);
       begin(at, a, b, !own);
     }
   };
@@ -193,6 +193,10 @@ interface Part {
   slot: boolean;
   /** Its query found it dense: the time in front of its pages may be asked for meanwhile. */
   dense?: boolean;
+  /** Some of the time in front of it has been asked for. */
+  fronted?: boolean;
+  /** The events its length was chosen for, when anything was known. */
+  expected?: number | undefined;
   slice?: Slice;
   error?: unknown;
 }

@@ -28,10 +28,11 @@ export interface PageQuery {
   start: number;
   end: number;
   /**
-   * Asked before each page after the one at hand is asked for (pages are asked for ahead, before
-   * the caller sees the one at hand): false ends the walk with the page at hand.
+   * Asked before the page after the one at hand is asked for, with how many pages have been asked
+   * for so far (pages are asked for ahead, before the caller has seen them): false ends the walk
+   * with the page at hand.
    */
-  wanted?: () => boolean;
+  wanted?: (asked: number) => boolean;
 }
 
 export interface EventPage {
@@ -65,8 +66,9 @@ export async function* eventPages(
   let early: { link: string; reply: Promise<EventsReply> } | undefined;
   let done = false;
   const wanted = query.wanted ?? (() => true);
+  let asked = 0;
   const peek = (bytes: Buffer) => {
-    const link = early || done || !wanted() ? undefined : scanner.peekNextPageLink(bytes);
+    const link = early || done || !wanted(asked) ? undefined : scanner.peekNextPageLink(bytes);
     if (link !== undefined) early = { link, reply: ahead(ask(end, link)) };
   };
   // The first kilobyte names the next page, long before the rest of a megabyte reply is in.
@@ -77,8 +79,9 @@ export async function* eventPages(
     },
     { head: peek },
   );
-  const ask = (to: number, link?: string) =>
-    client.call(
+  const ask = (to: number, link?: string) => {
+    asked++;
+    return client.call(
       source.method,
       {
         ...source.params,
@@ -93,6 +96,7 @@ export async function* eventPages(
       eventsReplySchema,
       read,
     );
+  };
   let end = query.end;
   // A page asked for ahead may fail after its reader has gone (the run stopped): never unhandled.
   const ahead = (p: Promise<EventsReply>) => (p.catch(() => {}), p);
@@ -114,14 +118,14 @@ export async function* eventPages(
       const link: string | undefined = more
         ? (reply.metaData.nextPageLink ?? undefined)
         : undefined;
-      const asked = takeEarly(link);
-      if (more && !wanted()) {
+      const next = takeEarly(link);
+      if (next) {
+        pending = next; // asked for while this reply came in
+      } else if (more && !wanted(asked)) {
         // The caller has enough: this page is the last.
-        if (asked) drop(asked);
       } else if (link) {
-        // Ask for the next page now (if the early ask did not): the VCO renders it while the
-        // caller handles this one.
-        pending = asked ?? ahead(ask(end, link));
+        // Ask for the next page now: the VCO renders it while the caller handles this one.
+        pending = ahead(ask(end, link));
       } else if (more && oldest >= query.start) {
         if (oldest >= end) {
           // A whole page inside one second: a server without links cannot page past it.
