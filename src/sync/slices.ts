@@ -65,7 +65,7 @@ export async function* walkSlices(
   const length = new SliceLength(end - start + 1);
   let closed = false;
   // Finished slices wait for the ones before them; at most this many, beside the slices in flight.
-  const mostWaiting = 1 + slots.size;
+  const mostWaiting = 2 + slots.size;
   let wake: (() => void) | undefined;
   const changed = () => {
     wake?.();
