@@ -109,3 +109,32 @@ it("walks a window that begins before the oldest event, on a slow VCO, asking fo
   assert.ok(asked <= pages + 4, `${asked} requests for ${pages} pages`);
   assert.ok(sim.peakInFlight <= 3);
 });
+
+it("a dense slice walked back from its end meets the slices asked for in front of it: every event once", async () => {
+  // Dense lately, sparse before: the newest page makes the window look dense, so the time in
+  // front is asked for at once, and the window's own query walks back into it.
+  const { clock, sim, store } = await startSimOnFakeClock(
+    { options: { latencyMs: 30 } },
+    Date.now(),
+  );
+  const now = clock.now();
+  store.addSpread(3000, now - 3_600_000, now - 1000);
+  store.addSpread(3000, now - 2 * DAY, now - 3_600_001);
+  for (let t = now - 2 * DAY; t < now - DAY; t += 3_600_000) store.add(t); // seconds shared by pages
+  const logger = silentLogger();
+  const client = clientFor(sim, clock, { retryBudgetMs: 10_000, timeoutMs: 5000, logger });
+  const keys = new Set<string>();
+  let next = now - 2 * DAY - 1000;
+  for await (const slice of walkSlices(client, 1, next, now, logger, sliceSlots(2))) {
+    assert.equal(slice.start, next, "slices are handed over in order, none skipped");
+    next = slice.end + 1;
+    eachOldestFirst(slice, (batch, i) => {
+      assert.ok(!keys.has(batch.key(i)), "no event twice");
+      keys.add(batch.key(i));
+      assert.ok(batch.time[i]! >= slice.start && batch.time[i]! <= slice.end, "inside its slice");
+    });
+    for (const b of slice.batches) b.release();
+  }
+  client.close();
+  assert.equal(keys.size, 6024);
+});
