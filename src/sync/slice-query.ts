@@ -34,8 +34,9 @@ export interface SliceQuery {
  * length its density suggests, and goes on walking back from b: meanwhile the walker may ask for
  * the oldest part of [a, b] in other slices (`front`); the query stops where it meets them, or once
  * it holds about a slice's worth, and hands over what it has. A slice denser further back than its
- * first page showed is cut at twice the target. No page is asked for twice, save the second a cut
- * falls in. A one-second slice is taken whole, whatever it holds: it cannot be cut.
+ * first page showed is cut at twice the target. No page is asked for in vain: only the events of
+ * the page where it meets the others, or of the second it is cut in, are fetched twice (and marked
+ * here). A one-second slice is taken whole, whatever it holds: it cannot be cut.
  */
 export function startSliceQuery(
   client: VcoClient,

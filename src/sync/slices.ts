@@ -10,7 +10,10 @@ export interface Slice {
   start: number;
   /** Inclusive: once this slice is written, the cursor may move here. */
   end: number;
-  /** The pages as they came, newest first; repeats inside the slice are marked (see eachOldestFirst). */
+  /**
+   * The pages as they came, newest first; repeats inside the slice, and events older than it on its
+   * oldest page, are marked (see eachOldestFirst).
+   */
   batches: EventBatch[];
   /** Events in the slice, repeats not counted. */
   count: number;
@@ -101,7 +104,10 @@ export async function* walkSlices(
   const finished = (part: Part, { pages, low, outside }: Done) => {
     release(part);
     const at = parts.indexOf(part);
-    if (at < 0) return; // dropped
+    if (closed || at < 0) {
+      for (const p of pages) p.batch.release();
+      return;
+    }
     const slice = toSlice(low, part.b, pages, outside);
     // Cut short: the time in front of its pages is asked for again.
     const before = low > part.a ? [{ a: part.a, b: low - 1, slot: false }] : [];
@@ -174,6 +180,7 @@ export async function* walkSlices(
     for (const part of parts) {
       part.query?.cancel();
       release(part);
+      for (const b of part.slice?.batches ?? []) b.release();
     }
   }
 }
