@@ -31,10 +31,10 @@ export interface SliceQuery {
 /**
  * Starts the query for [a, b] and follows its pages, newest first. Its first page says how dense
  * the slice is. One that would hold far more than a slice should calls `onDense` with the slice
- * length its density suggests, and goes on walking back from b: meanwhile the walker may ask for
- * the oldest part of [a, b] in other slices (`front`); the query stops where it meets them, or once
- * it holds about a slice's worth, and hands over what it has. A slice denser further back than its
- * first page showed is cut at twice the target. No page is asked for in vain: only the events of
+ * length its density suggests, asks for no further page, and hands over the pages it had asked
+ * for: (the oldest of them, b]. The walker asks for the rest in shorter slices, from a on, even
+ * before those pages are in (`front`): the query stops where its pages meet those. A slice denser
+ * further back than its first page showed is cut at twice the target. No page is asked for in vain: only the events of
  * the page where it meets the others, or of the second it is cut in, are fetched twice (and marked
  * here). A one-second slice is taken whole, whatever it holds: it cannot be cut.
  */
@@ -67,7 +67,7 @@ export function startSliceQuery(
     // decided from what the pages not seen yet will likely hold, so none is asked for in vain.
     const wanted = (asked: number) => {
       const unseen = asked - pages.length;
-      const enough = count + unseen * PAGE_LIMIT >= (dense ? TARGET_PER_SLICE : MAX_PER_SLICE);
+      const enough = dense || count + unseen * PAGE_LIMIT >= MAX_PER_SLICE;
       const meets = query.front >= a && reached - unseen * lastSpan <= query.front;
       declined = splittable && reached < b && (enough || meets);
       return !declined;
