@@ -4,7 +4,7 @@ import { PAGE_LIMIT, type EventPage } from "../vco/events.js";
 import type { EventBatch } from "../vco/event-batch.js";
 import { enterpriseSource, sourceFields, type EventSource } from "../vco/streams.js";
 import { fresh, startSliceQuery, type SliceOutcome, type SliceQuery } from "./slice-query.js";
-import { SliceLength } from "./slicing.js";
+import { SliceLength, TARGET_PER_SLICE } from "./slicing.js";
 
 export interface Slice {
   start: number;
@@ -67,8 +67,10 @@ export async function* walkSlices(
   const parts: Part[] = [{ a: start, b: end, slot: false }];
   const length = new SliceLength(end - start + 1);
   let closed = false;
-  // Finished slices wait for the ones before them; at most this many, beside the slices in flight.
-  const mostWaiting = 2 + slots.size;
+  // Finished slices wait for the ones before them: at most the pages of one full slice more than
+  // may be in flight, beside those in flight. Counted in pages, since the parts of a dense slice
+  // and the window's newest pages, waiting all run, are short.
+  const mostWaiting = (2 + slots.size) * Math.ceil(TARGET_PER_SLICE / PAGE_LIMIT);
   let wake: (() => void) | undefined;
   const changed = () => {
     wake?.();
@@ -123,10 +125,11 @@ export async function* walkSlices(
   };
   /** Where the next slice goes: the oldest time not asked for that may be asked for now. */
   const nextSpot = (): { at: number; part: Part; b: number } | undefined => {
-    const waiting = parts.reduce((n, p) => n + (p.slice ? 1 : 0), 0);
+    // As many finished slices wait as may: only time before the first of them is asked for.
+    const full = parts.reduce((n, p) => n + (p.slice?.pages ?? 0), 0) >= mostWaiting;
     for (let at = 0; at < parts.length; at++) {
       const part = parts[at]!;
-      if (part.error !== undefined || (at > 0 && waiting >= mostWaiting)) return undefined;
+      if (part.error !== undefined || (full && part.slice)) return undefined;
       const b = Math.min(part.a + length.ms - 1, part.b);
       if (!part.query && !part.slice) return { at, part, b };
       // In front of a dense slice still walking back, as far as its pages have not reached. Its
