@@ -67,10 +67,13 @@ export async function* walkSlices(
   const parts: Part[] = [{ a: start, b: end, slot: false }];
   const length = new SliceLength(end - start + 1);
   let closed = false;
-  // Finished slices wait for the ones before them: at most the pages of one full slice more than
-  // may be in flight, beside those in flight. Counted in pages, since the parts of a dense slice
-  // and the window's newest pages, waiting all run, are short.
-  const mostWaiting = (2 + slots.size) * Math.ceil(TARGET_PER_SLICE / PAGE_LIMIT);
+  // How many slices may be held, asked for or finished: the in-flight budget and one more, as
+  // long as the next slice to hand over is finished (the writing is behind: more would only wait).
+  const most = 2 + slots.size;
+  // While the next slice to hand over is still walked, later ones that finish first wait: as many
+  // pages as those slices would hold. Counted in pages, since the parts of a dense slice and the
+  // window's newest pages, waiting all run, are short.
+  const mostWaiting = most * Math.ceil(TARGET_PER_SLICE / PAGE_LIMIT);
   let wake: (() => void) | undefined;
   const changed = () => {
     wake?.();
@@ -125,8 +128,10 @@ export async function* walkSlices(
   };
   /** Where the next slice goes: the oldest time not asked for that may be asked for now. */
   const nextSpot = (): { at: number; part: Part; b: number } | undefined => {
-    // As many finished slices wait as may: only time before the first of them is asked for.
-    const full = parts.reduce((n, p) => n + (p.slice?.pages ?? 0), 0) >= mostWaiting;
+    // As many slices wait as may: only time before the first of them is asked for.
+    const full = parts[0]?.slice
+      ? parts.reduce((n, p) => n + (p.query || p.slice ? 1 : 0), 0) >= most
+      : parts.reduce((n, p) => n + (p.slice?.pages ?? 0), 0) >= mostWaiting;
     for (let at = 0; at < parts.length; at++) {
       const part = parts[at]!;
       if (part.error !== undefined || (full && part.slice)) return undefined;
