@@ -34,9 +34,10 @@ export interface SliceQuery {
  * length its density suggests, asks for no further page, and hands over the pages it had asked
  * for: (the oldest of them, b]. The walker asks for the rest in shorter slices, from a on, even
  * before those pages are in (`front`): the query stops where its pages meet those. A slice denser
- * further back than its first page showed is cut at twice the target. No page is asked for in vain: only the events of
- * the page where it meets the others, or of the second it is cut in, are fetched twice (and marked
- * here). A one-second slice is taken whole, whatever it holds: it cannot be cut.
+ * further back than its first page showed is cut at twice the target. No page is asked for in
+ * vain: only the events of the page where it meets the others, or of the second it is cut in, are
+ * fetched twice (and marked here). A one-second slice is taken whole, whatever it holds: it cannot
+ * be cut.
  */
 export function startSliceQuery(
   client: VcoClient,

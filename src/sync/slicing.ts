@@ -79,7 +79,7 @@ export class SliceLength {
     this.ms = Math.max(this.densityMs, this.emptyMs);
   }
 
-  /** Events to aim at: under three pages by four times the worst recent miss, never under the default. */
+  /** Events to aim at: three pages less four times the worst recent miss; the default at least. */
   target(): number {
     if (this.misses.length < 3) return TARGET_PER_SLICE;
     const worst = Math.max(...this.misses);
