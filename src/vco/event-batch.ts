@@ -39,7 +39,10 @@ const newColumns = (capacity: number) => new Columns(Math.max(capacity, 2048));
 
 /** One page of events: the reply's bytes and where each event is in them. */
 export class EventBatch {
-  /** Set for events an earlier page of the same query already gave (see eventPages). */
+  /**
+   * Set for events an earlier page of the same query already gave (see eventPages), and for those
+   * older than the slice the page went into (sync/slice-query.ts).
+   */
   repeat: Uint8Array | undefined;
   private columns: Columns | undefined;
 

@@ -27,6 +27,12 @@ export interface PageQuery {
   /** Inclusive bounds, epoch ms. */
   start: number;
   end: number;
+  /**
+   * Asked before the page after the one at hand is asked for, with how many pages have been asked
+   * for so far (pages are asked for ahead, before the caller has seen them): false ends the walk
+   * with the page at hand.
+   */
+  wanted?: (asked: number) => boolean;
 }
 
 export interface EventPage {
@@ -59,8 +65,10 @@ export async function* eventPages(
   // the VCO renders it meanwhile. Used only if the link matches the one the checked reply gives.
   let early: { link: string; reply: Promise<EventsReply> } | undefined;
   let done = false;
+  const wanted = query.wanted ?? (() => true);
+  let asked = 0;
   const peek = (bytes: Buffer) => {
-    const link = early || done ? undefined : scanner.peekNextPageLink(bytes);
+    const link = early || done || !wanted(asked) ? undefined : scanner.peekNextPageLink(bytes);
     if (link !== undefined) early = { link, reply: ahead(ask(end, link)) };
   };
   // The first kilobyte names the next page, long before the rest of a megabyte reply is in.
@@ -71,8 +79,9 @@ export async function* eventPages(
     },
     { head: peek },
   );
-  const ask = (to: number, link?: string) =>
-    client.call(
+  const ask = (to: number, link?: string) => {
+    asked++;
+    return client.call(
       source.method,
       {
         ...source.params,
@@ -87,6 +96,7 @@ export async function* eventPages(
       eventsReplySchema,
       read,
     );
+  };
   let end = query.end;
   // A page asked for ahead may fail after its reader has gone (the run stopped): never unhandled.
   const ahead = (p: Promise<EventsReply>) => (p.catch(() => {}), p);
@@ -108,11 +118,14 @@ export async function* eventPages(
       const link: string | undefined = more
         ? (reply.metaData.nextPageLink ?? undefined)
         : undefined;
-      const asked = takeEarly(link);
-      if (link) {
-        // Ask for the next page now (if the early ask did not): the VCO renders it while the
-        // caller handles this one.
-        pending = asked ?? ahead(ask(end, link));
+      const next = takeEarly(link);
+      if (next) {
+        pending = next; // asked for while this reply came in
+      } else if (more && !wanted(asked)) {
+        // The caller has enough: this page is the last.
+      } else if (link) {
+        // Ask for the next page now: the VCO renders it while the caller handles this one.
+        pending = ahead(ask(end, link));
       } else if (more && oldest >= query.start) {
         if (oldest >= end) {
           // A whole page inside one second: a server without links cannot page past it.

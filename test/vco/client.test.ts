@@ -222,6 +222,33 @@ describe("eventPages", () => {
     assert.ok(pages[0]!.batch.time[0]! >= pages[2]!.batch.time[0]!, "newest first");
   });
 
+  it("asks for no page the caller does not want, not even ahead", async () => {
+    const { clock, sim } = await startSimOnFakeClock(
+      { events: { count: 9000, oldest: HOUR } },
+      Date.now(),
+    );
+    const { c, log } = client(sim, clock);
+    const seen: number[] = [];
+    const pages = [];
+    for await (const p of eventPages(
+      c,
+      {
+        source: 1,
+        start: clock.now() - 7_200_000,
+        end: clock.now(),
+        wanted: (asked) => (seen.push(asked), asked < 2),
+      },
+      log.logger,
+    ))
+      pages.push(p);
+    // A page asked for ahead and not wanted would reach the simulator within moments.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(pages.length, 2);
+    assert.equal(pages[1]!.more, true, "the VCO had more; the caller stopped");
+    assert.equal(sim.count("event/getEnterpriseEvents"), 2);
+    assert.ok(seen.every((n) => n <= 2));
+  });
+
   it("pages a legacy VCO by narrowing the interval, and warns where a second holds more than a page", async () => {
     const { clock, sim, store } = await startSimOnFakeClock(
       { options: { legacyPaging: true } },
