@@ -27,7 +27,12 @@ describe("rsyslog imfile on the files", { skip: skipWithoutRsyslog }, () => {
     const out = path.join(rsDir, "imfile.log");
     const rs = new Rsyslog(rsDir, { extra: recipe(f.dir, out) });
     await rs.start();
-    const seen = () => (fs.existsSync(out) ? readLines(out) : []);
+    // rsyslog may be mid-write when the test looks: count complete lines while waiting.
+    const complete = () => {
+      const text = fs.existsSync(out) ? fs.readFileSync(out, "utf8") : "";
+      return text.slice(0, text.lastIndexOf("\n") + 1);
+    };
+    const seen = () => complete().split("\n").filter(Boolean);
     await waitFor("imfile to read the first file", () => seen().length >= 500, 60_000);
 
     // logrotate's create: the file is renamed; fetch then starts a new one at the same path.
@@ -48,7 +53,10 @@ describe("rsyslog imfile on the files", { skip: skipWithoutRsyslog }, () => {
     await waitFor("imfile to read every file", () => seen().length >= 1_000, 60_000);
     // A late duplicate would come after the last new line: give imfile a moment to show one.
     await new Promise((r) => setTimeout(r, 1_000));
-    const got = seen();
+    await waitFor("rsyslog to finish its last line", () =>
+      fs.readFileSync(out, "utf8").endsWith("\n"),
+    );
+    const got = readLines(out);
     assert.equal(got.length, 1_000, "no event twice");
     assert.deepEqual(new Set(got.map(keyOf)), new Set(expected.map(keyOf)), "every event");
     assert.deepEqual(
