@@ -24,6 +24,11 @@ const TLS_SETTLE_MS = 300;
  * waits for the receiver to close too: a receiver closes only after reading everything before
  * our close, and a receiver that dies with unread bytes resets the connection instead. So "sent"
  * means the receiver read every byte, not just that the bytes left this machine.
+ *
+ * One case looks the same as that close: a receiver killed after reading the last bytes but
+ * before writing them out, whose kernel then closes the connection cleanly for it. A receiver that
+ * is gone no longer listens, so after each batch a second, empty connection must be accepted and
+ * closed by the receiver too before the batch counts as delivered.
  */
 export class SyslogTarget implements ForwardTarget {
   readonly name: string;
@@ -54,6 +59,29 @@ export class SyslogTarget implements ForwardTarget {
         this.settled = true;
       }
       await this.deliver(socket, batch, signal);
+    } finally {
+      socket.destroy();
+      this.socket = undefined;
+    }
+    await this.confirmAlive(signal);
+  }
+
+  /** An empty connection, opened and closed cleanly by the receiver (see the class). */
+  private async confirmAlive(signal?: AbortSignal): Promise<void> {
+    let socket: net.Socket;
+    try {
+      socket = await connect(this.settings, this.files, this.timeouts.connectMs, signal);
+    } catch (err) {
+      if (!(err instanceof DeliveryError)) throw err;
+      const code = /\(([A-Z_]+)\)/.exec(err.message)?.[1] ?? "unreachable";
+      throw new DeliveryError(
+        `${this.name} went away right after reading a batch (${code}); it may not have written ` +
+          "the batch out, so the batch is sent again on the next run",
+      );
+    }
+    this.socket = socket;
+    try {
+      await this.deliver(socket, [], signal);
     } finally {
       socket.destroy();
       this.socket = undefined;
