@@ -100,11 +100,6 @@ export class SeenWindow {
     return this.size > 0 ? this.latest : undefined;
   }
 
-  /** The oldest time held; exact for a window just read from a file (it holds each key once). */
-  get oldestTime(): number | undefined {
-    return this.size > 0 ? this.oldest : undefined;
-  }
-
   /** Forget events older than `before`: no query will reach back that far again. */
   prune(before: number): void {
     if (before <= this.oldest) return;

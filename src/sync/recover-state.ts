@@ -49,7 +49,7 @@ export async function recoverState(o: {
     );
   }
   let cursor = saved?.cursor ?? null;
-  let seenFrom = cursor === null ? null : (saved?.seenFrom ?? legacySeenFrom(cursor, seen));
+  let seenFrom = cursor === null ? null : (saved?.seenFrom ?? legacySeenFrom(cursor, o.overlapMs));
   // Lines written after the last commit with eventTime >= seenFrom go into the window with it.
   const recovered = await reconcile(
     o.dataDir,
@@ -97,14 +97,14 @@ export async function recoverState(o: {
 
 /**
  * Where a window saved by a version before `seenFrom` is complete from. It was pruned at the cursor
- * minus the VCO_OVERLAP of the run that saved it, which is not recorded and may differ from
- * today's. Its oldest key is no earlier than that, so the window is complete from there: nothing
- * is written twice, even if VCO_OVERLAP was widened along with the upgrade. An empty window says
- * nothing, so the cursor. What this costs, once: an event published late after the upgrade, with
- * an eventTime between the cursor minus the overlap and this, is not fetched.
+ * minus the VCO_OVERLAP of the run that saved it, which is not recorded: taken as today's, so the
+ * first run after the upgrade re-reads what the older version would have, and loses nothing. If
+ * VCO_OVERLAP was widened along with the upgrade, events between the old and the new reach that
+ * are still in the VCO's answer are written again, once (their keys let a SIEM drop them): a
+ * double is the lesser harm, as for a cursor pulled back from the VCO's future.
  */
-export function legacySeenFrom(cursor: number, seen: SeenWindow): number {
-  return Math.min(cursor, seen.oldestTime ?? cursor);
+export function legacySeenFrom(cursor: number, overlapMs: number): number {
+  return cursor - overlapMs;
 }
 
 /**
