@@ -19,6 +19,8 @@ export interface Recovered {
    * cursor; null without a cursor (nothing was written).
    */
   seenFrom: number | null;
+  /** Nothing to commit before the run: the state on disk already says all of the above. */
+  asSaved: boolean;
 }
 
 /**
@@ -92,7 +94,14 @@ export async function recoverState(o: {
       "enterprise renamed; new events go to the new folder",
     );
   }
-  return { saved, cursor, seen, seenFrom };
+  const asSaved =
+    saved !== undefined &&
+    recovered.change === "none" &&
+    saved.file !== null &&
+    saved.cursor === cursor &&
+    saved.seenFrom === seenFrom &&
+    saved.folder === o.folder;
+  return { saved, cursor, seen, seenFrom, asSaved };
 }
 
 /**
