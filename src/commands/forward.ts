@@ -5,7 +5,7 @@ import { deliver, type Delivery } from "../forward/deliver.js";
 import { configuredSinks, distinctSinks, logSinkWarnings } from "../forward/targets.js";
 import { createLogger, type Logger } from "../logger.js";
 import { systemClock, type Clock } from "../time.js";
-import { keepYoungGenerationSmall } from "../young-generation.js";
+import { keepYoungGenerationSmall } from "../heap-sizing.js";
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
