@@ -100,6 +100,7 @@ async function syncOnce(o: SyncOptions): Promise<SyncResult> {
     ref: target.ref,
     label:
       target.stream === "enterprise" ? `enterprise ${target.id}` : `the ${target.stream} stream`,
+    name: target.name,
     folder: target.folder,
     overlapMs: o.overlapMs,
     vcoNow: vcoNow(),
@@ -124,7 +125,7 @@ async function syncOnce(o: SyncOptions): Promise<SyncResult> {
     // Once at the start, so that lines adopted or a cursor moved by the recovery are committed
     // before anything is written; not when the state on disk already says so (a quiet target's
     // run then saves its state once, at the end).
-    if (!recovered.asSaved || saved?.enterpriseName !== target.name) await cadence.commit();
+    if (!recovered.asSaved) await cadence.commit();
     // Never further back than the seen window can dedupe: events before seenFrom were written (they
     // are behind the cursor) or published too late for any earlier run's overlap. So a VCO_OVERLAP
     // widened since the last run takes full effect once the cursor has moved on by the difference.

@@ -35,6 +35,8 @@ export async function recoverState(o: {
   ref: StateRef;
   /** How messages name it: "enterprise 12", "the partner stream". */
   label?: string;
+  /** Its name and folder now (an enterprise may have been renamed since the last run). */
+  name: string;
   folder: string;
   overlapMs: number;
   vcoNow: number;
@@ -51,7 +53,12 @@ export async function recoverState(o: {
     );
   }
   let cursor = saved?.cursor ?? null;
-  let seenFrom = cursor === null ? null : (saved?.seenFrom ?? legacySeenFrom(cursor, o.overlapMs));
+  // A state saved before seenFrom existed was pruned at its run's cursor minus VCO_OVERLAP, which
+  // it does not record: taken as today's, so the first run after the upgrade re-reads what the
+  // older version would have and loses nothing. If VCO_OVERLAP was widened along with the upgrade,
+  // events between the old and the new reach are written again, once (their keys let a SIEM drop
+  // them): a double is the lesser harm, as for a cursor pulled back from the VCO's future.
+  let seenFrom = cursor === null ? null : (saved?.seenFrom ?? cursor - o.overlapMs);
   // Lines written after the last commit with eventTime >= seenFrom go into the window with it.
   const recovered = await reconcile(
     o.dataDir,
@@ -100,20 +107,9 @@ export async function recoverState(o: {
     saved.file !== null &&
     saved.cursor === cursor &&
     saved.seenFrom === seenFrom &&
-    saved.folder === o.folder;
+    saved.folder === o.folder &&
+    saved.enterpriseName === o.name;
   return { saved, cursor, seen, seenFrom, asSaved };
-}
-
-/**
- * Where a window saved by a version before `seenFrom` is complete from. It was pruned at the cursor
- * minus the VCO_OVERLAP of the run that saved it, which is not recorded: taken as today's, so the
- * first run after the upgrade re-reads what the older version would have, and loses nothing. If
- * VCO_OVERLAP was widened along with the upgrade, events between the old and the new reach that
- * are still in the VCO's answer are written again, once (their keys let a SIEM drop them): a
- * double is the lesser harm, as for a cursor pulled back from the VCO's future.
- */
-export function legacySeenFrom(cursor: number, overlapMs: number): number {
-  return cursor - overlapMs;
 }
 
 /**
