@@ -123,6 +123,13 @@ export class StorageError extends VcoEventsError {
 /** A SIEM receiver (syslog, HEC) could not take events for now; the backlog waits in the files. */
 export class DeliveryError extends VcoEventsError {
   override name = "DeliveryError";
+  constructor(
+    message: string,
+    /** The network error behind it, when there is one (ECONNREFUSED, ECONNRESET, ...). */
+    readonly code?: string,
+  ) {
+    super(message);
+  }
 }
 
 /** A SIEM receiver refused the sink's credential (an invalid or disabled HEC token); exits as AuthError. */

@@ -89,5 +89,6 @@ function connectError(s: SyslogSettings, err: Error): Error {
   return new DeliveryError(
     `the syslog receiver ${where} cannot be reached (${code || err.message}); ` +
       "its events wait in the files and go out on a later run",
+    code || undefined,
   );
 }

@@ -51,6 +51,21 @@ export class SyslogTarget implements ForwardTarget {
 
   async send(batch: readonly ForwardItem[], signal?: AbortSignal): Promise<void> {
     if (batch.length === 0) return;
+    await this.exchange(batch, signal);
+    // An empty connection after it, opened and closed cleanly too: the receiver is still there, so
+    // its close of the batch's connection was its own (see the class).
+    await this.exchange([], signal).catch((err: unknown) => {
+      if (!(err instanceof DeliveryError)) throw err;
+      throw new DeliveryError(
+        `${this.name} went away right after reading a batch (${err.code ?? "no clean close"}); ` +
+          "it may not have written the batch out, so the batch is sent again on the next run",
+        err.code,
+      );
+    });
+  }
+
+  /** One connection: the batch, our close, and the receiver's close. */
+  private async exchange(batch: readonly ForwardItem[], signal?: AbortSignal): Promise<void> {
     const socket = await connect(this.settings, this.files, this.timeouts.connectMs, signal);
     this.socket = socket;
     try {
@@ -59,29 +74,6 @@ export class SyslogTarget implements ForwardTarget {
         this.settled = true;
       }
       await this.deliver(socket, batch, signal);
-    } finally {
-      socket.destroy();
-      this.socket = undefined;
-    }
-    await this.confirmAlive(signal);
-  }
-
-  /** An empty connection, opened and closed cleanly by the receiver (see the class). */
-  private async confirmAlive(signal?: AbortSignal): Promise<void> {
-    let socket: net.Socket;
-    try {
-      socket = await connect(this.settings, this.files, this.timeouts.connectMs, signal);
-    } catch (err) {
-      if (!(err instanceof DeliveryError)) throw err;
-      const code = /\(([A-Z_]+)\)/.exec(err.message)?.[1] ?? "unreachable";
-      throw new DeliveryError(
-        `${this.name} went away right after reading a batch (${code}); it may not have written ` +
-          "the batch out, so the batch is sent again on the next run",
-      );
-    }
-    this.socket = socket;
-    try {
-      await this.deliver(socket, [], signal);
     } finally {
       socket.destroy();
       this.socket = undefined;
@@ -112,6 +104,7 @@ export class SyslogTarget implements ForwardTarget {
           new DeliveryError(
             `the connection to ${where} broke (${(err as NodeJS.ErrnoException).code || err.message}); ` +
               "the unconfirmed batch is sent again on the next run",
+            (err as NodeJS.ErrnoException).code || undefined,
           ),
         );
       const onAbort = () => broken(Object.assign(new Error("stopped"), { code: "ABORTED" }));
