@@ -59,6 +59,13 @@ export class PageMemory {
   readonly columns = new Pool<Columns>((c) => c.capacity);
   private readonly buffers = new Pool<ArrayBuffer>((ab) => ab.byteLength);
   private readonly pooled = new WeakSet<ArrayBuffer>();
+  private biggest = 0;
+  private buffersMade = 0;
+
+  /** Reply buffers made so far: the most replies held at once, since free ones are reused. */
+  get made(): number {
+    return this.buffersMade;
+  }
 
   /** A buffer of `size` bytes over pooled memory; give it back with giveBuffer when done. */
   takeBuffer(size: number): Buffer {
@@ -72,8 +79,14 @@ export class PageMemory {
   }
 
   private readonly newPooled = (size: number): ArrayBuffer => {
-    const ab = new ArrayBuffer(roundUp(size));
+    // As big as the biggest reply so far: any free buffer then fits the next page, and the pool
+    // makes no more buffers than the most replies held at once. Sized to each reply, a page a
+    // little larger than the free buffers left them unused, and a dense backfill made half as many
+    // again.
+    this.biggest = Math.max(this.biggest, size);
+    const ab = new ArrayBuffer(roundUp(this.biggest));
     this.pooled.add(ab);
+    this.buffersMade++;
     return ab;
   };
 }

@@ -54,3 +54,17 @@ test("a buffer given back is reused for the next reply of about the same size", 
   const c = memory.takeBuffer(650_000);
   assert.ok(c.buffer !== a.buffer, "taken memory is not handed out twice");
 });
+
+test("a new reply buffer is as big as the biggest reply so far, so that any free one fits the next page", () => {
+  const memory = new PageMemory();
+  const large = memory.takeBuffer(700_000);
+  // Made while the large one is out: sized to the reply, it could not take the next large page.
+  const small = memory.takeBuffer(600_000);
+  assert.ok(small.buffer.byteLength >= 700_000, `${small.buffer.byteLength} bytes`);
+  memory.giveBuffer(small);
+  const next = memory.takeBuffer(690_000);
+  assert.ok(next.buffer === small.buffer, "the free buffer is reused, not a third one made");
+  assert.equal(memory.made, 2);
+  memory.giveBuffer(large);
+  memory.giveBuffer(next);
+});
