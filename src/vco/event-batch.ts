@@ -1,3 +1,4 @@
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import type { PageMemory } from "./page-pool.js";
 import { eventKey } from "./event-key.js";
 
@@ -35,6 +36,8 @@ export class Columns {
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+
 const newColumns = (capacity: number) => new Columns(Math.max(capacity, 2048));
 
 /** One page of events: the reply's bytes and where each event is in them. */
@@ -45,10 +48,13 @@ export class EventBatch {
    */
   repeat: Uint8Array | undefined;
   private columns: Columns | undefined;
+  /** The bytes, deflated, while the batch is parked (see park). */
+  private parked: Buffer | undefined;
+  private parkedLength = 0;
 
   constructor(
     /** Each event's text is `bytes[start[i], end[i])`. */
-    readonly bytes: Buffer,
+    private data: Buffer,
     public count: number,
     columns: Columns,
     /** For the few events read the slow way, the key; for the rest it is `bytes[keyStart[i], keyEnd[i])`. */
@@ -80,6 +86,33 @@ export class EventBatch {
   /** A 30-bit hash of the key's UTF-8 text: equal keys, equal hashes. */
   readonly keyHash: Int32Array;
 
+  /** The reply's bytes. Not while parked. */
+  get bytes(): Buffer {
+    if (this.parked) throw new Error("a parked batch was read before unpark()");
+    return this.data;
+  }
+
+  /**
+   * For a page that will wait long before it is written (see sync/slices.ts): its bytes are kept
+   * deflated, about a tenth of their size, and the reply buffer goes back to the pool for the pages
+   * read meanwhile. The columns stay as they are.
+   */
+  park(): void {
+    if (this.parked || this.columns === undefined) return;
+    this.parked = deflateRawSync(this.data, { level: 1 });
+    this.parkedLength = this.data.length;
+    this.memory.giveBuffer(this.data);
+    this.data = EMPTY;
+  }
+
+  /** The bytes back, as they were. */
+  unpark(): void {
+    if (!this.parked) return;
+    // In one piece of the right size, not in 16 KiB ones joined after.
+    this.data = inflateRawSync(this.parked, { chunkSize: Math.max(this.parkedLength, 64) });
+    this.parked = undefined;
+  }
+
   key(i: number): string {
     return this.keyText?.get(i) ?? this.bytes.toString("utf8", this.keyStart[i], this.keyEnd[i]);
   }
@@ -99,7 +132,9 @@ export class EventBatch {
   /** Done with: its memory goes back to the pools, and it holds no events any more. */
   release(): void {
     if (this.columns) this.memory.columns.give(this.columns);
-    this.memory.giveBuffer(this.bytes);
+    this.memory.giveBuffer(this.data);
+    this.data = EMPTY;
+    this.parked = undefined;
     this.columns = undefined;
     this.count = 0;
   }

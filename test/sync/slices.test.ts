@@ -138,3 +138,29 @@ it("a dense slice whose pages reach into the slices asked for in front of it: ev
   client.close();
   assert.equal(keys.size, 2100 + 600 + 144);
 });
+
+it("pages cut short wait parked: a window that begins in quiet time walks its dense end in few reply buffers", async () => {
+  // fetch --since 30d where the events fill the last day: slices grow over the quiet days, and
+  // each that lands among the events is cut short, its pages waiting until the time in front of
+  // them is written. Held as they came, they were a reply buffer each.
+  const { clock, sim, store } = await startSimOnFakeClock(
+    { options: { latencyMs: 5 } },
+    Date.now(),
+  );
+  store.addSpread(120_000, clock.now() - DAY, clock.now() - 1000);
+  const logger = silentLogger();
+  const client = clientFor(sim, clock, { retryBudgetMs: 10_000, timeoutMs: 5000, logger });
+  const start = clock.now() - 30 * DAY;
+  let next = start;
+  let events = 0;
+  for await (const slice of walkSlices(client, 1, start, clock.now(), logger, sliceSlots(2))) {
+    assert.equal(slice.start, next, "slices are handed over in order, none skipped");
+    next = slice.end + 1;
+    events += slice.count;
+    eachOldestFirst(slice, (batch, i) => void batch.key(i)); // readable again when handed over
+    for (const b of slice.batches) b.release();
+  }
+  client.close();
+  assert.equal(events, 120_000);
+  assert.ok(client.memory.made <= 12, `${client.memory.made} reply buffers`);
+});
