@@ -21,7 +21,7 @@ import { mapLimit } from "../sync/map-limit.js";
 import { Progress, type ProgressOutput } from "../sync/progress.js";
 import { sliceSlots } from "../sync/slices.js";
 import { enterpriseTarget, ownStreamTarget, type StreamTarget } from "../sync/stream-target.js";
-import { MemoryReleaser } from "../sync/release-memory.js";
+import { MemoryReleaser } from "../vco/release-memory.js";
 import { collectOldGenerationSooner, keepYoungGenerationSmall } from "../heap-sizing.js";
 import { formatDuration, iso, parseSince, systemClock, type Clock } from "../time.js";
 import { VcoClient } from "../vco/client.js";
@@ -157,6 +157,7 @@ async function fetchOrchestrator(config: Config, opts: OrchestratorRun): Promise
     vcoClock,
     established: await hasWorkedBefore(config, known),
     sharedGate: opts.sharedGate,
+    releaser: new MemoryReleaser(),
   });
   const started = clock.now();
   let worked = false;
@@ -191,7 +192,6 @@ async function fetchOrchestrator(config: Config, opts: OrchestratorRun): Promise
     // Up to VCO_MAX_IN_FLIGHT slices at once for one enterprise; with several, each keeps one and
     // they share the rest, so memory follows the in-flight limit, not the number of enterprises.
     const slots = sliceSlots(config.maxInFlight - 1);
-    const releaser = new MemoryReleaser();
     // Each enterprise runs on its own: one that fails or stalls does not hold the others back,
     // and all of them share the client's in-flight limit and 429 penalty.
     const results = await mapLimit(targets, config.enterpriseConcurrency, (target) =>
@@ -207,7 +207,6 @@ async function fetchOrchestrator(config: Config, opts: OrchestratorRun): Promise
         firstStart,
         progress: progress.track(target.name || String(target.id)),
         slots,
-        releaser,
       }),
     );
     clockWarning();

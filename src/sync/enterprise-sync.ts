@@ -10,7 +10,6 @@ import { STREAM_READERS } from "../vco/streams.js";
 import { CommitCadence, type Totals } from "./commit-cadence.js";
 import type { Tracker } from "./progress.js";
 import { pullBackFromFuture, recoverState } from "./recover-state.js";
-import type { MemoryReleaser } from "./release-memory.js";
 import { eachOldestFirst, walkSlices, type Slice, type SliceSlots } from "./slices.js";
 import type { SeenWindow } from "../dedupe/seen-window.js";
 import type { EventFilter } from "../filter/event-filter.js";
@@ -32,8 +31,6 @@ export interface SyncOptions {
   progress?: Tracker;
   /** Slices walked at once beyond this enterprise's own, shared across the run's enterprises. */
   slots?: SliceSlots;
-  /** Collects garbage between slices (the run's; none when absent). */
-  releaser?: MemoryReleaser;
 }
 
 export interface SyncResult {
@@ -158,7 +155,6 @@ async function syncOnce(o: SyncOptions): Promise<SyncResult> {
         sliceEnd: slice.end,
       });
       for (const b of slice.batches) b.release();
-      if (slice.pages > 1) o.releaser?.afterSlice();
       o.client.throwIfStopped();
     }
     await cadence.settle();

@@ -17,6 +17,7 @@ import { classifyNetworkError, Retryable } from "./failures.js";
 import { RequestGate } from "./gate.js";
 import { PageMemory } from "./page-pool.js";
 import { readBody } from "./read-body.js";
+import type { MemoryReleaser } from "./release-memory.js";
 
 /**
  * Reads a plain successful reply without JSON.parse; undefined sends it the ordinary way. `head`,
@@ -48,6 +49,8 @@ export interface ClientOptions {
   established?: boolean;
   /** A bound on requests in flight shared with other orchestrators' clients (VCO_CONFIG runs). */
   sharedGate?: RequestGate | undefined;
+  /** Collects what reading the event replies left behind (the fetch command's). */
+  releaser?: MemoryReleaser | undefined;
 }
 
 const TOKEN_ERROR = -32000;
@@ -272,6 +275,7 @@ export class VcoClient {
           const memory = fast ? this.memory : undefined;
           const head = res.status === 200 ? fast?.head : undefined;
           const data = await readBody(res.data, res.headers["content-length"], memory, head);
+          if (memory) this.opts.releaser?.afterReply(data.length);
           return Object.assign(res, { data });
         } finally {
           clearTimeout(deadline);

@@ -3,25 +3,32 @@ import vm from "node:vm";
 
 type Collect = (options?: { type: "minor" | "major" }) => void;
 
-/** A full collection after this many slices; a young-generation one after every other slice. */
-const FULL_EVERY = 24;
+/** A young-generation collection after this many bytes of event replies, about one full page. */
+const MINOR_EVERY = 512 << 10;
+/** A full collection after this many. */
+const FULL_EVERY = 48 << 20;
 
 /**
- * Garbage collection between the slices of a large backfill, so that the peak stays flat (see
- * docs/bench.md). Left to itself, V8 lets the buffers the HTTP layer leaves behind pile up by
- * tens of megabytes before it collects them, and grows its young generation as a backlog goes on.
- * A young-generation collection after each slice costs well under a millisecond and frees those
- * buffers while they are young; a full one every FULL_EVERY slices (about 10 ms) frees what got
- * promoted and shrinks the heap back. Collecting fully after every slice kept the peak as flat
- * but cost a quarter of the run. One per run (the fetch command's), counting the slices of all
- * its enterprises.
+ * Garbage collection while a large backfill reads its replies, so that the peak stays flat (see
+ * docs/bench.md). Reading a reply leaves the socket's read buffers behind, about the reply's size,
+ * and V8 does not count them towards a young-generation collection: left to itself it lets them
+ * pile up by tens of megabytes. A young-generation collection after each page's worth of replies
+ * costs well under a millisecond and frees them while they are young; a full one every FULL_EVERY
+ * bytes (about 10 ms) frees what got promoted and shrinks the heap back. Driven by bytes, not
+ * replies, so that a quiet run's small replies (a few per enterprise) add up to a collection only
+ * now and then. One per client: the fetch command's.
  */
 export class MemoryReleaser {
   private collect: Collect | null | undefined;
-  private slices = 0;
+  private sinceMinor = 0;
+  private sinceFull = 0;
 
-  /** After a slice of more than one page is handed over. */
-  afterSlice(): void {
+  /** After an event reply of `bytes` is read. */
+  afterReply(bytes: number): void {
+    this.sinceMinor += bytes;
+    if (this.sinceMinor < MINOR_EVERY) return;
+    this.sinceFull += this.sinceMinor;
+    this.sinceMinor = 0;
     if (this.collect === undefined) {
       // Kept as the bench needs it: without, 1M events peak at ~160 MiB, not ~100 (docs/bench.md).
       try {
@@ -31,7 +38,9 @@ export class MemoryReleaser {
         this.collect = null;
       }
     }
-    if (++this.slices % FULL_EVERY === 0) this.collect?.();
-    else this.collect?.({ type: "minor" });
+    if (this.sinceFull >= FULL_EVERY) {
+      this.sinceFull = 0;
+      this.collect?.();
+    } else this.collect?.({ type: "minor" });
   }
 }
