@@ -94,8 +94,8 @@ export class EventBatch {
 
   /**
    * For a page that will wait long before it is written (see sync/slices.ts): its bytes are kept
-   * deflated, about a tenth of their size, and the reply buffer goes back to the pool for the pages
-   * read meanwhile. The columns stay as they are.
+   * deflated (5-9% of their size for the simulator's events), and the reply buffer goes back to
+   * the pool for the pages read meanwhile. The columns stay as they are.
    */
   park(): void {
     if (this.parked || this.columns === undefined) return;
