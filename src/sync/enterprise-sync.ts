@@ -130,8 +130,6 @@ async function syncOnce(o: SyncOptions): Promise<SyncResult> {
     const end = vcoNow();
     o.progress?.begin(start, end);
     for await (const slice of walkSlices(o.client, target.source, start, end, log, o.slots)) {
-      // The window and the packer are the last slice's until it is written.
-      await cadence.settle();
       // The window's end came from the VCO's clock as last measured; if that clock has since been
       // set back, the slice reaches into the VCO's future, and the cursor stops at its present.
       const reached = Math.min(slice.end, vcoNow());
@@ -156,8 +154,11 @@ async function syncOnce(o: SyncOptions): Promise<SyncResult> {
       });
       for (const b of slice.batches) b.release();
       o.client.throwIfStopped();
+      // The window and the packer are this slice's until it is written. The next slice is taken
+      // only then: until it is, it waits among the walk's slices, which count it, rather than
+      // here, where it was one more beyond them (2-3 MiB of a dense backfill's peak).
+      await cadence.settle();
     }
-    await cadence.settle();
     o.progress?.end();
     // The first reply may have shown the VCO's clock further behind than this run assumed.
     cadence.writtenCursor = pullBackFromFuture(cadence.writtenCursor, seen, vcoNow(), log);
