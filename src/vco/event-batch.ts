@@ -108,8 +108,9 @@ export class EventBatch {
   /** The bytes back, as they were. */
   unpark(): void {
     if (!this.parked) return;
-    // In one piece of the right size, not in 16 KiB ones joined after.
-    this.data = inflateRawSync(this.parked, { chunkSize: Math.max(this.parkedLength, 64) });
+    // In one piece, not in 16 KiB ones joined after; one byte more than the page, since an output
+    // that fills its chunk exactly makes zlib allocate a second one before it sees the end.
+    this.data = inflateRawSync(this.parked, { chunkSize: Math.max(this.parkedLength + 1, 64) });
     this.parked = undefined;
   }
 

@@ -62,7 +62,10 @@ export class PageMemory {
   private biggest = 0;
   private buffersMade = 0;
 
-  /** Reply buffers made so far: the most replies held at once, since free ones are reused. */
+  /**
+   * Reply buffers made so far. Free ones are reused, so this is about the most replies held at
+   * once; a reply that outgrows its buffer (no Content-Length) and a full pool make more.
+   */
   get made(): number {
     return this.buffersMade;
   }
