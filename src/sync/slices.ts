@@ -117,8 +117,9 @@ export async function* walkSlices(
     // Cut short: the time in front of its pages is asked for again. Until that time is written,
     // its pages wait, deflated: a window that begins in quiet time finds its events by slices
     // that grow over the quiet time, and each that lands among the events leaves such pages.
-    const before = low > part.a ? [{ a: part.a, b: low - 1, slot: false }] : [];
-    if (before.length > 0) for (const b of slice.batches) b.park();
+    const cut = low > part.a;
+    if (cut) for (const b of slice.batches) b.park();
+    const before = cut ? [{ a: part.a, b: low - 1, slot: false }] : [];
     parts.splice(at, 1, ...before, { a: low, b: part.b, slot: false, slice });
     // Measured from its oldest event when it held a page or more: a slice that began in quiet
     // time is as dense as the part that holds events.

@@ -1,10 +1,34 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { eachOldestFirst, sliceSlots, walkSlices } from "../../src/sync/slices.js";
+import type { Logger } from "../../src/logger.js";
+import { eachOldestFirst, sliceSlots, walkSlices, type Slice } from "../../src/sync/slices.js";
 import { MAX_PER_SLICE } from "../../src/sync/slicing.js";
+import type { VcoClient } from "../../src/vco/client.js";
 import { clientFor, silentLogger, startSimOnFakeClock } from "../helpers/kit.js";
 
 const DAY = 86_400_000;
+
+/**
+ * Walks enterprise 1's [start, end] to the end, checking that the slices are handed over in order
+ * with none skipped and cover the window; `each` sees every slice before its pages are released.
+ */
+async function walkAll(
+  client: VcoClient,
+  start: number,
+  end: number,
+  logger: Logger,
+  slots: number,
+  each: (slice: Slice) => void,
+): Promise<void> {
+  let next = start;
+  for await (const slice of walkSlices(client, 1, start, end, logger, sliceSlots(slots))) {
+    assert.equal(slice.start, next, "slices are handed over in order, none skipped");
+    next = slice.end + 1;
+    each(slice);
+    for (const b of slice.batches) b.release();
+  }
+  assert.equal(next, end + 1, "the slices cover the window");
+}
 
 for (const slots of [0, 2]) {
   it(`slices stay bounded when the backlog is much denser further back than the newest page suggests (${slots} slots)`, async () => {
@@ -18,12 +42,8 @@ for (const slots of [0, 2]) {
     const client = clientFor(sim, clock, { retryBudgetMs: 10_000, timeoutMs: 5000, logger });
     const keys = new Set<string>();
     let biggest = 0;
-    let next = clock.now() - 7 * DAY;
-    const walk = walkSlices(client, 1, next, clock.now(), logger, sliceSlots(slots));
-    for await (const slice of walk) {
+    await walkAll(client, clock.now() - 7 * DAY, clock.now(), logger, slots, (slice) => {
       biggest = Math.max(biggest, slice.count);
-      assert.equal(slice.start, next, "slices are handed over in order, none skipped");
-      next = slice.end + 1;
       let previous = -Infinity;
       eachOldestFirst(slice, (batch, i) => {
         const key = batch.key(i);
@@ -33,8 +53,7 @@ for (const slots of [0, 2]) {
         assert.ok(batch.time[i]! >= slice.start && batch.time[i]! <= slice.end, "inside its slice");
         previous = batch.time[i]!;
       });
-      for (const b of slice.batches) b.release();
-    }
+    });
     client.close();
     assert.equal(keys.size, 62_000);
     assert.ok(biggest <= MAX_PER_SLICE + 2048, `largest slice ${biggest}`);
@@ -52,22 +71,10 @@ it("walks several slices at once on a slow VCO, hands them over in order, within
   const walk = async (slots: number) => {
     sim.peakInFlight = 0;
     const client = clientFor(sim, clock, { retryBudgetMs: 10_000, timeoutMs: 5000, logger });
-    const start = clock.now() - DAY - 1000;
-    let next = start;
     let events = 0;
-    for await (const slice of walkSlices(
-      client,
-      1,
-      start,
-      clock.now(),
-      logger,
-      sliceSlots(slots),
-    )) {
-      assert.equal(slice.start, next, "slices are handed over in order, none skipped");
-      next = slice.end + 1;
+    await walkAll(client, clock.now() - DAY - 1000, clock.now(), logger, slots, (slice) => {
       events += slice.count;
-      for (const b of slice.batches) b.release();
-    }
+    });
     client.close();
     assert.equal(events, 40_000);
     return sim.peakInFlight;
@@ -89,19 +96,15 @@ it("walks a window that begins before the oldest event, on a slow VCO, asking fo
   const client = clientFor(sim, clock, { retryBudgetMs: 10_000, timeoutMs: 5000, logger });
   const start = clock.now() - 3 * DAY;
   const keys = new Set<string>();
-  let next = start;
   let previous = -Infinity;
-  for await (const slice of walkSlices(client, 1, start, clock.now(), logger, sliceSlots(2))) {
-    assert.equal(slice.start, next, "slices are handed over in order, none skipped");
-    next = slice.end + 1;
+  await walkAll(client, start, clock.now(), logger, 2, (slice) => {
     eachOldestFirst(slice, (batch, i) => {
       assert.ok(!keys.has(batch.key(i)), "no event twice");
       keys.add(batch.key(i));
       assert.ok(batch.time[i]! >= previous && batch.time[i]! >= slice.start, "oldest first");
       previous = batch.time[i]!;
     });
-    for (const b of slice.batches) b.release();
-  }
+  });
   client.close();
   assert.equal(keys.size, 30_000);
   const pages = Math.ceil(30_000 / 2048);
@@ -124,17 +127,13 @@ it("a dense slice whose pages reach into the slices asked for in front of it: ev
   const logger = silentLogger();
   const client = clientFor(sim, clock, { retryBudgetMs: 10_000, timeoutMs: 5000, logger });
   const keys = new Set<string>();
-  let next = now - 2 * DAY - 1000;
-  for await (const slice of walkSlices(client, 1, next, now, logger, sliceSlots(2))) {
-    assert.equal(slice.start, next, "slices are handed over in order, none skipped");
-    next = slice.end + 1;
+  await walkAll(client, now - 2 * DAY - 1000, now, logger, 2, (slice) => {
     eachOldestFirst(slice, (batch, i) => {
       assert.ok(!keys.has(batch.key(i)), "no event twice");
       keys.add(batch.key(i));
       assert.ok(batch.time[i]! >= slice.start && batch.time[i]! <= slice.end, "inside its slice");
     });
-    for (const b of slice.batches) b.release();
-  }
+  });
   client.close();
   assert.equal(keys.size, 2100 + 600 + 144);
 });
@@ -150,16 +149,11 @@ it("pages cut short wait parked: a window that begins in quiet time walks its de
   store.addSpread(120_000, clock.now() - DAY, clock.now() - 1000);
   const logger = silentLogger();
   const client = clientFor(sim, clock, { retryBudgetMs: 10_000, timeoutMs: 5000, logger });
-  const start = clock.now() - 30 * DAY;
-  let next = start;
   let events = 0;
-  for await (const slice of walkSlices(client, 1, start, clock.now(), logger, sliceSlots(2))) {
-    assert.equal(slice.start, next, "slices are handed over in order, none skipped");
-    next = slice.end + 1;
+  await walkAll(client, clock.now() - 30 * DAY, clock.now(), logger, 2, (slice) => {
     events += slice.count;
     eachOldestFirst(slice, (batch, i) => void batch.key(i)); // readable again when handed over
-    for (const b of slice.batches) b.release();
-  }
+  });
   client.close();
   assert.equal(events, 120_000);
   assert.ok(client.memory.made <= 12, `${client.memory.made} reply buffers`);
