@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseDocument } from "yaml";
-import { z } from "zod";
+import * as z from "zod";
 import { loadConfig, parseHostname, type Config } from "./config.js";
 import { ConfigError } from "./errors.js";
 import { CATEGORIES, SEVERITIES } from "./filter/event-filter.js";

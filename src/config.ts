@@ -1,5 +1,5 @@
 import path from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigError } from "./errors.js";
 import { proxyFor, ProxySettingError, type ProxyTarget } from "./net/proxy-env.js";
 import { isLoopback } from "./net/loopback.js";

@@ -1,7 +1,7 @@
 // The steps that talk to the VCO's API: credential, enterprises, events. They use the real client
 // (same HTTP stack, proxy tunnel, CA and error classes as `fetch`), made impatient: a check must
 // answer within seconds, so it never rides out an outage the way a scheduled run does.
-import { z } from "zod";
+import * as z from "zod";
 import type { Config } from "../config.js";
 import { ConfigError } from "../errors.js";
 import { createLogger } from "../logger.js";

@@ -1,6 +1,6 @@
 // The partner and operator streams (VCO_STREAMS): one small query each, with the filter rules a
 // fetch would send, so a stream the account may not read, or rules the VCO refuses, show up here.
-import { z } from "zod";
+import * as z from "zod";
 import type { Config } from "../config.js";
 import { ConfigError, RefusedError, VcoError } from "../errors.js";
 import { serverRules } from "../filter/rules.js";

@@ -1,5 +1,5 @@
 import fs from "node:fs/promises";
-import { z } from "zod";
+import * as z from "zod";
 import { StorageError } from "../errors.js";
 import { readJson, writeFileAtomic } from "../store/atomic.js";
 import { inside, STATE_DIR } from "../store/paths.js";

@@ -2,7 +2,7 @@
 // one per orchestrator. Each block is turned into the VCO_SYSLOG* / VCO_HEC_* variables the
 // environment uses and checked by the same functions (syslogSink, hecSink), so there is one
 // implementation of the checks; their messages are rewritten to name the key's path in the file.
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigError } from "../errors.js";
 import { hecSink } from "./hec/sink.js";
 import { syslogSink } from "./syslog/sink.js";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import type { Credentials } from "../config.js";
 import { readJson, writeFileAtomic } from "./atomic.js";
 import { inside, STATE_DIR } from "./paths.js";

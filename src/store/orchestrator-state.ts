@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { readJson, writeFileAtomic } from "./atomic.js";
 import { inside, STATE_DIR } from "./paths.js";
 

@@ -1,5 +1,5 @@
 import fs from "node:fs/promises";
-import { z } from "zod";
+import * as z from "zod";
 import { StorageError } from "../errors.js";
 import { readSeenJson } from "../dedupe/seen-json.js";
 import type { SeenWindow } from "../dedupe/seen-window.js";

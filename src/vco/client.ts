@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import type { AxiosInstance, AxiosResponse } from "axios";
-import type { z } from "zod";
+import type * as z from "zod";
 import type { Credentials } from "../config.js";
 import {
   AuthError,

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { AuthError, ResponseShapeError, VcoError } from "../errors.js";
 import type { VcoClient } from "./client.js";
 import { enterpriseListSchema, enterpriseSchema, type Enterprise } from "./schemas.js";

@@ -5,7 +5,7 @@ import type { FastReader, VcoClient } from "./client.js";
 import { batchFromParsed, EventBatch } from "./event-batch.js";
 import { EventScanner } from "./event-scan.js";
 import { RepeatIndex } from "../dedupe/repeat-index.js";
-import { z } from "zod";
+import * as z from "zod";
 import { enterpriseSource, sourceFields, type EventSource } from "./streams.js";
 
 export const PAGE_LIMIT = 2048;

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 // Lenient about what the VCO adds, strict about what this tool relies on.
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { HecBatch } from "./batches.js";
 
 /** A batch the collector took, waiting for the indexers to confirm it. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigError, SinkAuthError, SinkRejectedError } from "../../errors.js";
 
 /** HEC's answer body: `{"text":"Success","code":0}`, with `ackId` when indexer acknowledgement is on. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigError } from "../../errors.js";
 import { flag } from "../../config.js";
 import { isLoopback } from "../../net/loopback.js";

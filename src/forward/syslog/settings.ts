@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigError } from "../../errors.js";
 import { isLoopback } from "../../net/loopback.js";
 import { FACILITIES, type Facility } from "./rfc5424.js";
