@@ -26,8 +26,8 @@ orchestrators:
 const ENV = { EMEA_TOKEN: "emea-secret", US_USER: "ops@us", US_PASSWORD: "us-secret" };
 
 describe("loadConfigFile", () => {
-  it("turns each orchestrator into the Config of the single mode, under <dataDir>/<name>", () => {
-    const f = loadConfigFile(writeConfigFile(EXAMPLE), ENV);
+  it("turns each orchestrator into the Config of the single mode, under <dataDir>/<name>", async () => {
+    const f = await loadConfigFile(writeConfigFile(EXAMPLE), ENV);
     assert.equal(f.dataDir, "/srv/vco");
     const [emea, us] = f.orchestrators;
     assert.equal(emea!.name, "emea");
@@ -57,17 +57,17 @@ describe("loadConfigFile", () => {
     assert.deepEqual(f.literalSecrets, []);
   });
 
-  it("lets VCO_DATA_DIR and --data-dir win over the file's dataDir, which is relative to the file", () => {
+  it("lets VCO_DATA_DIR and --data-dir win over the file's dataDir, which is relative to the file", async () => {
     const file = writeConfigFile(EXAMPLE.replace("/srv/vco", "out"));
-    assert.equal(loadConfigFile(file, ENV).dataDir, path.join(path.dirname(file), "out"));
-    assert.equal(loadConfigFile(file, { ...ENV, VCO_DATA_DIR: "/e" }).dataDir, "/e");
-    const flag = loadConfigFile(file, { ...ENV, VCO_DATA_DIR: "/e" }, { dataDir: "/f" });
+    assert.equal((await loadConfigFile(file, ENV)).dataDir, path.join(path.dirname(file), "out"));
+    assert.equal((await loadConfigFile(file, { ...ENV, VCO_DATA_DIR: "/e" })).dataDir, "/e");
+    const flag = await loadConfigFile(file, { ...ENV, VCO_DATA_DIR: "/e" }, { dataDir: "/f" });
     assert.equal(flag.dataDir, "/f");
     assert.equal(flag.orchestrators[1]!.dataDir, "/f/us");
   });
 
-  it("keeps the shared settings in the environment and ignores per-orchestrator variables there", () => {
-    const f = loadConfigFile(writeConfigFile(EXAMPLE), {
+  it("keeps the shared settings in the environment and ignores per-orchestrator variables there", async () => {
+    const f = await loadConfigFile(writeConfigFile(EXAMPLE), {
       ...ENV,
       VCO_OVERLAP: "30m",
       VCO_MAX_IN_FLIGHT: "5",
@@ -89,7 +89,7 @@ describe("loadConfigFile", () => {
     assert.equal(us.filter.minSeverity, undefined);
   });
 
-  it("reports every problem at once, each with its path", () => {
+  it("reports every problem at once, each with its path", async () => {
     const file = writeConfigFile(`
 orchestrators:
   - name: emea
@@ -105,7 +105,7 @@ orchestrators:
     token: t
     tlsInsecure: "yes"
 `);
-    const problems = problemsOf(() => loadConfigFile(file, { VCO_OVERLAP: "soon" }));
+    const problems = await problemsOf(() => loadConfigFile(file, { VCO_OVERLAP: "soon" }));
     const has = (re: RegExp) =>
       assert.ok(
         problems.some((p) => re.test(p)),
@@ -119,7 +119,7 @@ orchestrators:
     has(/^VCO_OVERLAP must be a duration/);
   });
 
-  it("checks names, credentials and host names after the shapes", () => {
+  it("checks names, credentials and host names after the shapes", async () => {
     const file = writeConfigFile(`
 orchestrators:
   - { name: emea, hostname: http://vco.example.com, token: t }
@@ -127,7 +127,7 @@ orchestrators:
   - { name: ../x, hostname: "vco.example.com/path", password: p }
   - { name: .state, hostname: vco.example.com }
 `);
-    const problems = problemsOf(() => loadConfigFile(file, {}));
+    const problems = await problemsOf(() => loadConfigFile(file, {}));
     assert.deepEqual(
       problems.filter((p) => !/^orchestrators\[[23]\]\.name/.test(p)),
       [
@@ -145,59 +145,59 @@ orchestrators:
     );
   });
 
-  it("refuses unknown keys, which are usually typos", () => {
+  it("refuses unknown keys, which are usually typos", async () => {
     const file = writeConfigFile(`
 datadir: /x
 orchestrators:
   - { name: a, hostname: vco.example.com, tokne: t, token: t, filter: { severity: INFO } }
 `);
-    assert.deepEqual(problemsOf(() => loadConfigFile(file, {})).sort(), [
+    assert.deepEqual((await problemsOf(() => loadConfigFile(file, {}))).sort(), [
       "datadir: unknown key (a typo?)",
       "orchestrators[0].filter.severity: unknown key (a typo?)",
       "orchestrators[0].tokne: unknown key (a typo?)",
     ]);
   });
 
-  it("names a missing variable once, where it is used", () => {
+  it("names a missing variable once, where it is used", async () => {
     const file = writeConfigFile(`
 orchestrators:
   - { name: a, hostname: "\${A_HOST}", token: "\${A_TOKEN}" }
   - { name: b, hostname: vco.example.com, token: "\${B_TOKEN}" }
 `);
     assert.deepEqual(
-      problemsOf(() => loadConfigFile(file, { A_HOST: "vco.example.com", B_TOKEN: "" })),
+      await problemsOf(() => loadConfigFile(file, { A_HOST: "vco.example.com", B_TOKEN: "" })),
       [
         "orchestrators[0].token: ${A_TOKEN} is not set (set it in the environment or in .env)",
         "orchestrators[1].token: ${B_TOKEN} is not set (set it in the environment or in .env)",
       ],
     );
-    assert.deepEqual(
-      problemsOf(() => loadConfigFile(file, { A_TOKEN: "x", B_TOKEN: "y" })),
-      ["orchestrators[0].hostname: ${A_HOST} is not set (set it in the environment or in .env)"],
-    );
+    assert.deepEqual(await problemsOf(() => loadConfigFile(file, { A_TOKEN: "x", B_TOKEN: "y" })), [
+      "orchestrators[0].hostname: ${A_HOST} is not set (set it in the environment or in .env)",
+    ]);
   });
 
-  it("says where a YAML syntax error is, and refuses an empty or unreadable file", () => {
+  it("says where a YAML syntax error is, and refuses an empty or unreadable file", async () => {
     assert.match(
-      problemsOf(() => loadConfigFile(writeConfigFile("orchestrators: [\n  - a: b\n"), {}))[0]!,
+      (
+        await problemsOf(() => loadConfigFile(writeConfigFile("orchestrators: [\n  - a: b\n"), {}))
+      )[0]!,
       /^line \d+, column \d+: /,
     );
-    assert.deepEqual(
-      problemsOf(() => loadConfigFile(writeConfigFile(""), {})),
-      ["the file: must hold dataDir (optional) and orchestrators"],
-    );
-    assert.throws(
+    assert.deepEqual(await problemsOf(() => loadConfigFile(writeConfigFile(""), {})), [
+      "the file: must hold dataDir (optional) and orchestrators",
+    ]);
+    await assert.rejects(
       () => loadConfigFile("/nonexistent/vco.yaml", {}),
       /cannot read the configuration file \/nonexistent\/vco.yaml \(ENOENT\)/,
     );
     assert.deepEqual(
-      problemsOf(() => loadConfigFile(writeConfigFile("orchestrators: []"), {})),
+      await problemsOf(() => loadConfigFile(writeConfigFile("orchestrators: []"), {})),
       ["orchestrators: must list at least one orchestrator"],
     );
   });
 
-  it("lists secrets written into the file as they are, never the ones from variables", () => {
-    const f = loadConfigFile(
+  it("lists secrets written into the file as they are, never the ones from variables", async () => {
+    const f = await loadConfigFile(
       writeConfigFile(`
 orchestrators:
   - { name: a, hostname: vco.example.com, token: literal }
@@ -218,8 +218,8 @@ describe("expandVariables", () => {
 });
 
 describe("readLayout", () => {
-  it("needs only the names and the data dir, not the secrets", () => {
-    const layout = readLayout(writeConfigFile(EXAMPLE), {});
+  it("needs only the names and the data dir, not the secrets", async () => {
+    const layout = await readLayout(writeConfigFile(EXAMPLE), {});
     assert.deepEqual(layout, {
       dataDir: "/srv/vco",
       names: ["emea", "us"],

@@ -83,7 +83,7 @@ async function checkEach(
   const print = o.json ? undefined : (s: StepResult) => out(renderLine(s));
   let many: ConfigFile;
   try {
-    many = loadConfigFile(file, o.env, { dataDir: o.dataDir });
+    many = await loadConfigFile(file, o.env, { dataDir: o.dataDir });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     const report = new Report(print);

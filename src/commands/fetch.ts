@@ -83,7 +83,7 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
   };
   const file = configFileFrom(opts.env, opts.configFile);
   if (file) {
-    const many = loadConfigFile(file, opts.env, { dataDir: opts.dataDir });
+    const many = await loadConfigFile(file, opts.env, { dataDir: opts.dataDir });
     const logger = opts.logger ?? createLogger(many.orchestrators[0]!.logLevel);
     logSinkWarnings(distinctSinks(many.orchestrators.flatMap((o) => o.sinks)), logger);
     const ignored = ignoredVariables(opts.env);

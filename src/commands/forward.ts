@@ -54,7 +54,7 @@ async function forwardMany(
   logger: Logger,
   clock: Clock,
 ): Promise<Delivery> {
-  const many = loadConfigFile(file, opts.env, { dataDir: opts.dataDir });
+  const many = await loadConfigFile(file, opts.env, { dataDir: opts.dataDir });
   const all = distinctSinks(many.orchestrators.flatMap((o) => o.sinks));
   if (all.length === 0) throw new ConfigError(NO_SINK);
   logSinkWarnings(all, logger);

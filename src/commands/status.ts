@@ -47,7 +47,10 @@ export async function statusCommand(opts: StatusOptions): Promise<EnterpriseStat
   const now = clock.now();
   const file = configFileFrom(opts.env, opts.configFile);
   if (file) {
-    const layout = { ...readLayout(file, opts.env, opts), sinks: layoutSinks(file, opts.env) };
+    const layout = {
+      ...(await readLayout(file, opts.env, opts)),
+      sinks: await layoutSinks(file, opts.env),
+    };
     return statusOfMany(layout, now, opts, maxAgeMs, out);
   }
 

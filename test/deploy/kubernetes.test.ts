@@ -84,11 +84,14 @@ describe("deploy/kubernetes", () => {
     assert.equal(c.envFrom[0].secretRef.name, byKind("Secret").metadata.name);
   });
 
-  it("the ConfigMap's file is valid with the Secret's variables, and holds no secret itself", () => {
+  it("the ConfigMap's file is valid with the Secret's variables, and holds no secret itself", async () => {
     const dir = tempDir();
     const file = path.join(dir, "vco.yaml");
     fs.writeFileSync(file, byKind("ConfigMap").data["vco.yaml"]);
-    const parsed = loadConfigFile(file, { ...byKind("Secret").stringData, VCO_DATA_DIR: "/data" });
+    const parsed = await loadConfigFile(file, {
+      ...byKind("Secret").stringData,
+      VCO_DATA_DIR: "/data",
+    });
     assert.deepEqual(
       parsed.orchestrators.map((o) => [o.name, o.dataDir]),
       [

@@ -17,12 +17,12 @@ orchestrators:
     token: t2
 ${own}`;
 
-const names = (f: ReturnType<typeof loadConfigFile>) =>
+const names = (f: Awaited<ReturnType<typeof loadConfigFile>>) =>
   Object.fromEntries(f.orchestrators.map((o) => [o.name, o.sinks.map((s) => s.name)]));
 
 describe("sinks in the configuration file", () => {
-  it("effective sinks: the environment's, then the global ones, then the orchestrator's own", () => {
-    const f = loadConfigFile(
+  it("effective sinks: the environment's, then the global ones, then the orchestrator's own", async () => {
+    const f = await loadConfigFile(
       writeConfigFile(
         file(
           `sinks:\n  hec: { url: "https://splunk.example.com:8088", token: "\${HEC}", index: vco, ack: true }`,
@@ -40,11 +40,14 @@ describe("sinks in the configuration file", () => {
       ],
     });
     assert.deepEqual(f.literalSecrets, ["orchestrators[0].token", "orchestrators[1].token"]);
-    assert.deepEqual(names(loadConfigFile(writeConfigFile(file("")), {})), { emea: [], us: [] });
+    assert.deepEqual(names(await loadConfigFile(writeConfigFile(file("")), {})), {
+      emea: [],
+      us: [],
+    });
   });
 
-  it("a literal HEC token is a literal secret (check warns), a ${VAR} one is not", () => {
-    const f = loadConfigFile(
+  it("a literal HEC token is a literal secret (check warns), a ${VAR} one is not", async () => {
+    const f = await loadConfigFile(
       writeConfigFile(
         file(
           "",
@@ -59,8 +62,8 @@ describe("sinks in the configuration file", () => {
     );
   });
 
-  it("each wrong key or value is named by its path, never with the token", () => {
-    const problems = problemsOf(() =>
+  it("each wrong key or value is named by its path, never with the token", async () => {
+    const problems = await problemsOf(() =>
       loadConfigFile(
         writeConfigFile(
           file(
@@ -79,24 +82,26 @@ describe("sinks in the configuration file", () => {
     assert.doesNotMatch(text, new RegExp(TOKEN), "never the token");
     assert.doesNotMatch(text, /VCO_HEC|VCO_SYSLOG/, "the file's names, not the variables'");
 
-    const values = problemsOf(() =>
-      loadConfigFile(
-        writeConfigFile(
-          file(
-            `sinks:\n  hec: { url: "https://splunk.example.com:8088", token: "bad token ${TOKEN}" }`,
-            `    sinks:\n      syslog: { url: "udp://siem:514" }`,
+    const values = (
+      await problemsOf(() =>
+        loadConfigFile(
+          writeConfigFile(
+            file(
+              `sinks:\n  hec: { url: "https://splunk.example.com:8088", token: "bad token ${TOKEN}" }`,
+              `    sinks:\n      syslog: { url: "udp://siem:514" }`,
+            ),
           ),
+          {},
         ),
-        {},
-      ),
+      )
     ).join("\n");
     assert.match(values, /^sinks\.hec\.token has spaces/m);
     assert.match(values, /orchestrators\[1\]\.sinks\.syslog\.url/);
     assert.doesNotMatch(values, new RegExp(TOKEN));
   });
 
-  it("the same sink twice in one orchestrator's set is an error naming both places", () => {
-    const problems = problemsOf(() =>
+  it("the same sink twice in one orchestrator's set is an error naming both places", async () => {
+    const problems = await problemsOf(() =>
       loadConfigFile(
         writeConfigFile(
           file(
@@ -110,7 +115,7 @@ describe("sinks in the configuration file", () => {
     assert.deepEqual(problems, [
       "orchestrators[1]: hec https://splunk.example.com:8088 is configured both in sinks and in orchestrators[1].sinks: keep one",
     ]);
-    const fromEnv = problemsOf(() =>
+    const fromEnv = await problemsOf(() =>
       loadConfigFile(writeConfigFile(file(`sinks:\n  syslog: { url: "tcp://127.0.0.1:5514" }`)), {
         VCO_SYSLOG: "tcp://127.0.0.1:5514",
       }),
@@ -119,8 +124,8 @@ describe("sinks in the configuration file", () => {
     assert.match(fromEnv[0]!, /both in the environment and in sinks/);
   });
 
-  it("status's layout knows each orchestrator's sinks without any credential set", () => {
-    const sinks = layoutSinks(
+  it("status's layout knows each orchestrator's sinks without any credential set", async () => {
+    const sinks = await layoutSinks(
       writeConfigFile(
         file(
           `sinks:\n  hec: { url: "https://splunk.example.com:8088", token: "\${HEC}" }`,

@@ -18,10 +18,10 @@ export function writeConfigIn(dir: string, text: string, mode = 0o600): string {
   return file;
 }
 
-/** The problems of the one-line ConfigError `fn` throws, one per entry. */
-export function problemsOf(fn: () => unknown): string[] {
+/** The problems of the one-line ConfigError `fn` throws (or rejects with), one per entry. */
+export async function problemsOf(fn: () => unknown): Promise<string[]> {
   try {
-    fn();
+    await fn();
   } catch (err) {
     assert.ok(err instanceof ConfigError, `a ConfigError, not ${String(err)}`);
     assert.equal(err.message.split("\n").length, 1, "one line");
