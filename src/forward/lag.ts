@@ -2,7 +2,7 @@ import fsp from "node:fs/promises";
 import { parseEventTime } from "../vco/event-key.js";
 import { loadSinkCursor } from "./cursor-store.js";
 import { planFolder } from "./file-plan.js";
-import { linesFrom } from "./line-reader.js";
+import { countLinesFrom } from "./line-reader.js";
 import type { StreamFolder } from "./stream-folders.js";
 
 export interface SinkLag {
@@ -30,18 +30,12 @@ export async function sinkLag(
       const fh = await fsp.open(seg.file, "r").catch(() => undefined);
       if (!fh) continue;
       try {
-        let first = true;
-        for await (const { line } of linesFrom(fh, seg.from)) {
-          if (line.trim() === "") continue;
-          pending++;
-          // Files are oldest first within a run, so the first lines hold the oldest events.
-          if (first) {
-            first = false;
-            const t = /"eventTime":"([^"]+)"/.exec(line)?.[1];
-            const ms = t ? parseEventTime(t) : Number.NaN;
-            if (!Number.isNaN(ms) && ms < oldest) oldest = ms;
-          }
-        }
+        const { count, first } = await countLinesFrom(fh, seg.from);
+        pending += count;
+        // Files are oldest first within a run, so the first line holds the oldest event.
+        const t = first === undefined ? undefined : /"eventTime":"([^"]+)"/.exec(first)?.[1];
+        const ms = t ? parseEventTime(t) : Number.NaN;
+        if (!Number.isNaN(ms) && ms < oldest) oldest = ms;
       } finally {
         await fh.close();
       }
