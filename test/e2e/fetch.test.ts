@@ -130,14 +130,26 @@ describe("fetch end to end", () => {
     assert.equal(typeof first.detail, "string");
   });
 
-  it("a repeat run with nothing new makes one request and writes nothing", async () => {
+  it("a repeat run with nothing new makes one request, writes nothing, saves its state once", async () => {
     const { sim, env, file } = await simFixture({ events: { count: 100, oldest: HOUR } });
     assert.equal((await fetch(env, "--since", "2h")).code, 0);
     const before = sim.log.length;
-    const r = await fetch(env);
+    // Each save renames a new file over the state (store/atomic.ts): count those renames.
+    const saves: string[] = [];
+    const watcher = fs.watch(path.join(env.VCO_DATA_DIR!, ".state"), (type, name) => {
+      if (type === "rename" && name && /^enterprise-\d+\.json$/.test(name)) saves.push(name);
+    });
+    let r;
+    try {
+      r = await fetch(env);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // inotify's events, delivered late
+    } finally {
+      watcher.close();
+    }
     assert.equal(r.code, 0, r.stderr);
     assert.equal(sim.log.length - before, 1, "only the events call; the enterprise list is cached");
     assert.equal(readLines(file).length, 100);
+    assert.deepEqual(saves, ["enterprise-1.json"], "once, at the end, with the run's record");
   });
 });
 
