@@ -10,12 +10,13 @@ import { CLI } from "./helpers/cli.js";
 const BIN = path.dirname(CLI);
 const require = createRequire(import.meta.url);
 
-/** The files `file` imports statically (import ... from "./x.js"), and theirs, and so on. */
+/** The files `file` imports statically, and theirs, and so on. */
 function staticClosure(file: string, seen = new Set<string>()): Set<string> {
   if (seen.has(file)) return seen;
   seen.add(file);
   const text = fs.readFileSync(file, "utf8");
-  for (const m of text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s*"(\.[^"]+)"/gm)) {
+  // import ... from "./x.js", export ... from "./x.js", and import "./x.js" (for its effects).
+  for (const m of text.matchAll(/^(?:import|export)\b[^;]*?(?:\bfrom\s*)?"(\.[^"]+)"/gm)) {
     staticClosure(path.resolve(path.dirname(file), m[1]!), seen);
   }
   return seen;

@@ -79,10 +79,10 @@ describe("countLinesFrom", () => {
       [1, "\u00a0\n"],
     ];
     for (const [i, [before, line]] of across.entries()) {
-      const boundary = (2 * i + 1) * MiB;
+      const boundary = (3 * i + 1) * MiB;
       while (size < boundary - 60) push(`{"n":${size}}\n`);
       push(" ".repeat(boundary - before - size) + line);
-      push("x".repeat(MiB + 10) + "\n"); // a chunk with no newline at all
+      push("x".repeat(2 * MiB + 10) + "\n"); // the next chunk holds no newline at all
     }
     const file = write(parts.join(""));
     const want = await byLines(file, 0);
