@@ -33,7 +33,7 @@ export async function sinkLag(
         const { count, first } = await countLinesFrom(fh, seg.from);
         pending += count;
         // Files are oldest first within a run, so the first line holds the oldest event.
-        const t = first === undefined ? undefined : /"eventTime":"([^"]+)"/.exec(first)?.[1];
+        const t = first && /"eventTime":"([^"]+)"/.exec(first)?.[1];
         const ms = t ? parseEventTime(t) : Number.NaN;
         if (!Number.isNaN(ms) && ms < oldest) oldest = ms;
       } finally {

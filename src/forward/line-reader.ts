@@ -3,35 +3,58 @@ import fsp from "node:fs/promises";
 const CHUNK = 1 << 20;
 
 /**
- * Complete lines of an open file from byte `from` to its end as it is when reached, each with the
- * offset just after its newline. A last line without its newline is not a line yet (fetch may be
- * writing it): it is left for the next read. Memory stays at one chunk however big the file.
+ * An open file from byte `from` to its end as it is when reached, a chunk of complete lines at a
+ * time: `data` ends with a newline, and `base` is its first byte's offset in the file. A line cut
+ * by a chunk's end is carried to the next; a last line without its newline is not a line yet
+ * (fetch may be writing it) and is left for the next read. `data` is valid until the next chunk is
+ * asked for. Memory stays at one chunk however big the file.
  */
+async function* wholeLines(
+  fh: fsp.FileHandle,
+  from: number,
+): AsyncGenerator<{ data: Buffer; base: number }> {
+  let buf = Buffer.alloc(CHUNK);
+  /** Bytes of a cut line at the start of `buf`, waiting for the rest of it. */
+  let cut = 0;
+  let pos = from;
+  for (;;) {
+    if (cut === buf.length) {
+      // A line longer than the buffer: room for more of it.
+      const bigger = Buffer.alloc(2 * buf.length);
+      buf.copy(bigger, 0, 0, cut);
+      buf = bigger;
+    }
+    const { bytesRead } = await fh.read(buf, cut, buf.length - cut, pos);
+    if (bytesRead === 0) return;
+    pos += bytesRead;
+    const end = cut + bytesRead;
+    const last = buf.lastIndexOf(0x0a, end - 1);
+    if (last >= 0) yield { data: buf.subarray(0, last + 1), base: pos - end };
+    // The cut line moves to the front, where the next read goes on with it.
+    cut = end - (last + 1);
+    buf.copyWithin(0, last + 1, end);
+  }
+}
+
+/** The line that ends at the newline `nl`, without it and one \r before it. */
+function lineAt(data: Buffer, start: number, nl: number): string {
+  const stop = nl > start && data[nl - 1] === 0x0d ? nl - 1 : nl;
+  return data.toString("utf8", start, stop);
+}
+
+/** Complete lines of an open file from byte `from` (see wholeLines), each with the offset just after its newline. */
 export async function* linesFrom(
   fh: fsp.FileHandle,
   from: number,
 ): AsyncGenerator<{ line: string; end: number }> {
-  const buf = Buffer.alloc(CHUNK);
-  let carry: Buffer = Buffer.alloc(0);
-  let pos = from;
-  for (;;) {
-    const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
-    if (bytesRead === 0) return;
-    const data =
-      carry.length > 0
-        ? Buffer.concat([carry, buf.subarray(0, bytesRead)])
-        : buf.subarray(0, bytesRead);
-    const base = pos - carry.length;
-    pos += bytesRead;
-    let start = 0;
-    for (let nl = data.indexOf(0x0a, start); nl >= 0; nl = data.indexOf(0x0a, start)) {
-      let stop = nl;
-      if (stop > start && data[stop - 1] === 0x0d) stop--;
-      yield { line: data.toString("utf8", start, stop), end: base + nl + 1 };
-      start = nl + 1;
+  for await (const { data, base } of wholeLines(fh, from)) {
+    for (
+      let start = 0, nl = data.indexOf(0x0a);
+      nl >= 0;
+      start = nl + 1, nl = data.indexOf(0x0a, start)
+    ) {
+      yield { line: lineAt(data, start, nl), end: base + nl + 1 };
     }
-    // Copied: `buf` is reused for the next chunk.
-    carry = Buffer.from(data.subarray(start));
   }
 }
 
@@ -42,56 +65,33 @@ export interface LineCount {
 }
 
 /**
- * The lines linesFrom would give from byte `from` that are not blank (`line.trim() === ""`),
- * counted in the file's bytes, and the first of them as text: what `status` needs of a sink's
- * unsent lines. A string per line made `status` take seconds over a day's dense backlog, every
- * minute the image's healthcheck runs it. A line that starts with a printable ASCII character is
- * not blank, so only a line that starts otherwise (a space, a control byte, UTF-8) is decoded to
- * tell; the newline is found by Buffer.indexOf.
+ * The lines linesFrom gives that are not blank (`line.trim() === ""`), counted, and the first of
+ * them: what `status` needs of a sink's unsent lines. A string per line, each through an async
+ * generator, made `status` take seconds over a day's dense backlog, every minute the image's
+ * healthcheck runs it. A line that starts with printable ASCII is not blank, so only the first
+ * line and lines that start otherwise (a space, a control byte, UTF-8) are decoded.
  */
 export async function countLinesFrom(fh: fsp.FileHandle, from: number): Promise<LineCount> {
-  const buf = Buffer.allocUnsafe(CHUNK);
   let count = 0;
   let first: string | undefined;
-  /** The line being read: no byte yet, known not blank, or to be decoded to tell. */
-  let kind: "empty" | "plain" | "decode" = "empty";
-  /** Its bytes so far, while they are needed: to tell, or as the first line. */
-  let kept: Buffer[] = [];
-  let pos = from;
-  for (;;) {
-    const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
-    if (bytesRead === 0) return { count, first };
-    pos += bytesRead;
-    const data = buf.subarray(0, bytesRead);
-    let start = 0;
-    while (start < data.length) {
-      const nl = data.indexOf(0x0a, start);
-      const stop = nl < 0 ? data.length : nl;
-      if (stop > start) {
-        if (kind === "empty") kind = printable(data[start]!) ? "plain" : "decode";
-        if (kind === "decode" || first === undefined)
-          kept.push(Buffer.from(data.subarray(start, stop)));
-      }
-      if (nl < 0) break;
-      // A complete line: the same text linesFrom gives (one \r before the newline dropped).
-      const text = kind === "plain" && first !== undefined ? undefined : lineText(kept);
-      if (kind === "plain" || (text !== undefined && text.trim() !== "")) {
+  for await (const { data } of wholeLines(fh, from)) {
+    for (
+      let start = 0, nl = data.indexOf(0x0a);
+      nl >= 0;
+      start = nl + 1, nl = data.indexOf(0x0a, start)
+    ) {
+      if (first !== undefined && nl > start && printable(data[start]!)) {
         count++;
-        first ??= text;
+        continue;
       }
-      kind = "empty";
-      kept = [];
-      start = nl + 1;
+      const line = lineAt(data, start, nl);
+      if (line.trim() === "") continue;
+      count++;
+      first ??= line;
     }
   }
+  return { count, first };
 }
 
 /** A byte that trim() never removes: printable ASCII other than the space. */
 const printable = (b: number): boolean => b > 0x20 && b < 0x7f;
-
-function lineText(parts: Buffer[]): string {
-  const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-  const stop =
-    bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.length - 1 : bytes.length;
-  return bytes.toString("utf8", 0, stop);
-}

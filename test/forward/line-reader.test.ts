@@ -8,18 +8,36 @@ import { tempDir } from "../helpers/tmp.js";
 
 const MiB = 1 << 20;
 
-/** What `status` counted before countLinesFrom: linesFrom's lines that trim() leaves something of. */
-async function byLines(file: string, from: number) {
+/**
+ * Worked out from the whole file at once, not by the reader: the complete lines from byte `from`
+ * (a last line without its newline is not one yet), one \r before each newline dropped, each with
+ * the offset just after its newline.
+ */
+function linesOf(file: string, from: number): Array<{ line: string; end: number }> {
+  const bytes = fs.readFileSync(file);
+  const out: Array<{ line: string; end: number }> = [];
+  for (let start = from, nl = bytes.indexOf(0x0a, from); nl >= 0; nl = bytes.indexOf(0x0a, start)) {
+    const stop = nl > start && bytes[nl - 1] === 0x0d ? nl - 1 : nl;
+    out.push({ line: bytes.toString("utf8", start, stop), end: nl + 1 });
+    start = nl + 1;
+  }
+  return out;
+}
+
+/** What `status` must count: the lines that trim() leaves something of, and the first of them. */
+function byLines(file: string, from: number) {
+  const kept = linesOf(file, from)
+    .map((l) => l.line)
+    .filter((l) => l.trim() !== "");
+  return { count: kept.length, first: kept[0] };
+}
+
+async function read(file: string, from: number) {
   const fh = await fsp.open(file, "r");
   try {
-    let count = 0;
-    let first: string | undefined;
-    for await (const { line } of linesFrom(fh, from)) {
-      if (line.trim() === "") continue;
-      count++;
-      first ??= line;
-    }
-    return { count, first };
+    const out: Array<{ line: string; end: number }> = [];
+    for await (const l of linesFrom(fh, from)) out.push(l);
+    return out;
   } finally {
     await fh.close();
   }
@@ -40,8 +58,8 @@ function write(text: string | Buffer): string {
   return file;
 }
 
-describe("countLinesFrom", () => {
-  it("counts what linesFrom gives that is not blank, and returns the first of it", async () => {
+describe("linesFrom and countLinesFrom", () => {
+  it("give the complete lines, and count those that are not blank, from any offset", async () => {
     // Blank in every way trim() knows (spaces, tabs, CR, a no-break space, a BOM), CRLF endings,
     // UTF-8 at a line's start, and a last line still being written (no newline yet).
     const text =
@@ -52,7 +70,7 @@ describe("countLinesFrom", () => {
       '\u00a0{"n":4}\n' +
       '{"n":5,"partial"';
     const file = write(text);
-    const want = await byLines(file, 0);
+    const want = byLines(file, 0);
     assert.deepEqual(want, {
       count: 4,
       first: ' {"eventTime":"2026-11-30T10:00:00.000Z","n":1}',
@@ -60,7 +78,8 @@ describe("countLinesFrom", () => {
     assert.deepEqual(await counted(file, 0), want);
     // From every offset, as a sink's cursor can be anywhere a line ended.
     for (let from = 0; from <= Buffer.byteLength(text); from++) {
-      assert.deepEqual(await counted(file, from), await byLines(file, from), `from ${from}`);
+      assert.deepEqual(await read(file, from), linesOf(file, from), `lines from ${from}`);
+      assert.deepEqual(await counted(file, from), byLines(file, from), `count from ${from}`);
     }
   });
 
@@ -71,8 +90,8 @@ describe("countLinesFrom", () => {
       parts.push(s);
       size += Buffer.byteLength(s);
     };
-    // Each boundary cut inside a line that starts with spaces, so only its bytes after the cut
-    // tell whether it is blank: content after the cut, more spaces, a no-break space cut in two.
+    // Each case a line that starts with spaces, cut so that only its bytes after the cut tell
+    // whether it is blank: content after the cut, more spaces, a no-break space cut in two.
     const across: Array<[number, string]> = [
       [5, '     {"after":1}\n'],
       [5, "          \n"],
@@ -85,10 +104,13 @@ describe("countLinesFrom", () => {
       push("x".repeat(2 * MiB + 10) + "\n"); // the next chunk holds no newline at all
     }
     const file = write(parts.join(""));
-    const want = await byLines(file, 0);
+    const want = byLines(file, 0);
     assert.ok(want.count > 50_000, `${want.count} lines`);
-    assert.deepEqual(await counted(file, 0), want);
-    assert.deepEqual(await counted(file, MiB - 30), await byLines(file, MiB - 30));
+    // The first read ends 1 MiB after where it starts: from 0, 3 and 6 MiB it cuts each case.
+    for (const from of [0, 3 * MiB, 6 * MiB, MiB - 30]) {
+      assert.deepEqual(await counted(file, from), byLines(file, from), `count from ${from}`);
+      assert.deepEqual(await read(file, from), linesOf(file, from), `lines from ${from}`);
+    }
   });
 
   it("an empty file and a file with no complete line count nothing", async () => {
