@@ -4,9 +4,15 @@ import { hashBytes, type EventBatch } from "../vco/event-batch.js";
 // Small to start with: a quiet enterprise's window holds a handful of keys, and a run over a
 // thousand enterprises makes one window each. These arrays fit in V8's heap objects (up to 64
 // bytes), so an empty window allocates no memory outside the heap but its key bytes; a dense one
-// doubles up to its size in a few rebuilds.
+// grows to its size in a few rebuilds.
 const MIN_ENTRIES = 8;
 const MIN_BYTES = 256;
+/**
+ * A rebuild leaves room for half as many again as it keeps. Doubling, the arrays held two to four
+ * times the live keys: a dense backfill's 33,000 keys took 3.6 MiB where 1.8 do (docs/bench.md).
+ * A rebuild costs as much as the keys it keeps and comes after a third of that in adds at least.
+ */
+const ROOM = 1.5;
 /** The most json() puts in one piece. */
 const CHUNK = 1 << 16;
 
@@ -31,7 +37,7 @@ export class SeenWindow {
   private gone = new Uint8Array(MIN_ENTRIES);
   private arena = Buffer.alloc(MIN_BYTES);
   /** Entry + 1 by hash, linear probing; 0 is free. Gone entries stay until the next rebuild. */
-  private table = new Int32Array(2 * MIN_ENTRIES);
+  private table = new Int32Array(tableSize(MIN_ENTRIES));
   private n = 0;
   private head = 0;
   private goneAfterHead = 0;
@@ -267,8 +273,8 @@ export class SeenWindow {
   }
 
   /**
-   * Moves the live entries to the front, growing the arrays when they would be more than half full
-   * after that (so a rebuild is paid for by as many adds), and indexes them again.
+   * Moves the live entries to the front, growing the arrays when they would be more than two thirds
+   * full after that (so a rebuild is paid for by half as many adds), and indexes them again.
    */
   private rebuild(extraBytes: number): void {
     const live = this.size;
@@ -277,9 +283,9 @@ export class SeenWindow {
       if (!this.gone[e]) liveBytes += this.keyAt[e + 1]! - this.keyAt[e]!;
     }
     let entries = this.times.length;
-    while (entries < 2 * (live + 1)) entries *= 2;
+    if (entries < ROOM * (live + 1)) entries = Math.ceil(ROOM * (live + 1));
     let bytes = this.arena.length;
-    while (bytes < 2 * (liveBytes + extraBytes)) bytes *= 2;
+    if (bytes < ROOM * (liveBytes + extraBytes)) bytes = Math.ceil(ROOM * (liveBytes + extraBytes));
     const from = {
       times: this.times,
       hashes: this.hashes,
@@ -292,7 +298,7 @@ export class SeenWindow {
       this.hashes = new Int32Array(entries);
       this.keyAt = new Int32Array(entries + 1);
       this.gone = new Uint8Array(entries);
-      this.table = new Int32Array(2 * entries);
+      this.table = new Int32Array(tableSize(entries));
     } else this.table.fill(0);
     if (bytes !== this.arena.length) this.arena = Buffer.alloc(bytes);
     // In place when nothing grew: every entry moves down or stays, so nothing is read after it is
@@ -330,6 +336,11 @@ export class SeenWindow {
     this.latest = Number.NEGATIVE_INFINITY;
     this.ordered = true;
   }
+}
+
+/** A power of two, at most half full when every entry is in it (live or gone). */
+function tableSize(entries: number): number {
+  return 2 ** Math.ceil(Math.log2(2 * entries));
 }
 
 /** Whether bytes[from, to) go into a JSON string as they are: no quote, backslash or control. */
