@@ -59,7 +59,7 @@ export async function* eventPages(
   logger: Logger,
 ): AsyncGenerator<EventPage, void, undefined> {
   const source = typeof query.source === "number" ? enterpriseSource(query.source) : query.source;
-  const repeats = new RepeatIndex();
+  const repeats = new RepeatIndex(client.memory.repeatTables);
   const scanner = new EventScanner(client.memory);
   // The next page, asked for as soon as a reply's bytes name it: before this reply is scanned, so
   // the VCO renders it meanwhile. Used only if the link matches the one the checked reply gives.
@@ -147,6 +147,7 @@ export async function* eventPages(
     done = true;
     if (pending) drop(pending);
     takeEarly();
+    repeats.release();
   }
 }
 

@@ -3,6 +3,7 @@
  * each. Read into a fresh buffer apiece, they are garbage that only a full collection frees, and
  * the process's peak grows with the backlog; read into a few reused buffers, it stays flat.
  */
+import type { RepeatTable } from "../dedupe/repeat-index.js";
 import type { Columns } from "./event-batch.js";
 
 /** Free items kept for reuse, each big enough for what it is taken for. */
@@ -57,6 +58,8 @@ export function roundUp(size: number): number {
 export class PageMemory {
   /** Reused batch columns, as reply buffers are. */
   readonly columns = new Pool<Columns>((c) => c.capacity);
+  /** Reused tables of the queries' repeat indexes (dedupe/repeat-index.ts). */
+  readonly repeatTables = new Pool<RepeatTable>((t) => t.capacity, 8);
   private readonly buffers = new Pool<ArrayBuffer>((ab) => ab.byteLength);
   private readonly pooled = new WeakSet<ArrayBuffer>();
   private biggest = 0;
