@@ -22,7 +22,11 @@ import { Progress, type ProgressOutput } from "../sync/progress.js";
 import { sliceSlots } from "../sync/slices.js";
 import { enterpriseTarget, ownStreamTarget, type StreamTarget } from "../sync/stream-target.js";
 import { MemoryReleaser } from "../vco/release-memory.js";
-import { collectOldGenerationSooner, keepYoungGenerationSmall } from "../heap-sizing.js";
+import {
+  collectOldGenerationSooner,
+  keepYoungGenerationSmall,
+  optimizeHeapForSize,
+} from "../heap-sizing.js";
 import { formatDuration, iso, parseSince, systemClock, type Clock } from "../time.js";
 import { VcoClient } from "../vco/client.js";
 import type { RequestGate } from "../vco/gate.js";
@@ -60,6 +64,7 @@ export interface FetchSummary {
 export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
   keepYoungGenerationSmall();
   collectOldGenerationSooner();
+  optimizeHeapForSize();
   if (opts.since !== undefined && parseSince(opts.since, 0) === undefined) {
     throw new ConfigError(
       `--since "${opts.since}" is not a time: use ISO 8601 (2024-05-01T00:00:00Z) or a lookback like 2h or 7d`,
