@@ -41,12 +41,17 @@ export function collectOldGenerationSooner(): void {
 /**
  * Has V8 favour memory over speed when it sizes the heap, as it does for a tab in the background:
  * after each full collection the old generation may grow by 2 MiB over what survived instead of
- * 8, incremental marking starts sooner, fragmented pages are compacted more readily, and the
- * number-to-string cache stays small. Read by V8 at each decision, so it takes effect after
- * start-up; the semi-space size it also implies is fixed at start-up and stays as it is. A dense
- * backfill promotes a steady trickle of short-lived objects, and its old generation grew to the
- * full step before each collection: with this, 92 MiB at the peak instead of 96-103, and no
- * slower (docs/bench.md).
+ * 8, incremental marking starts sooner, fragmented pages are compacted more readily, the young
+ * generation shrinks back to its smallest, and the number-to-string cache stays small. V8 reads it
+ * at each decision, so it takes effect after start-up (the semi-space size it also implies is
+ * fixed at start-up and stays as it is). A dense backfill promotes a steady trickle of short-lived
+ * objects, and its old generation grew by the full step before each collection: with this, 92 MiB
+ * at the peak instead of 96-103, and no slower (docs/bench.md).
+ *
+ * For a fetch with no sink to deliver to only. Delivery allocates several kilobytes per event
+ * (each line parsed and formatted for the SIEM) and needs the young generation it had: with this
+ * it sent a third fewer events a second, and turned off for the delivery the small young
+ * generation stayed. A fetch that delivers peaks in its delivery, above what the fetch needs.
  */
 export function optimizeHeapForSize(): void {
   setV8Flag("--optimize-for-size");

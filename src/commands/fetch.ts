@@ -64,7 +64,6 @@ export interface FetchSummary {
 export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
   keepYoungGenerationSmall();
   collectOldGenerationSooner();
-  optimizeHeapForSize();
   if (opts.since !== undefined && parseSince(opts.since, 0) === undefined) {
     throw new ConfigError(
       `--since "${opts.since}" is not a time: use ISO 8601 (2024-05-01T00:00:00Z) or a lookback like 2h or 7d`,
@@ -89,6 +88,7 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
   const file = configFileFrom(opts.env, opts.configFile);
   if (file) {
     const many = await loadConfigFile(file, opts.env, { dataDir: opts.dataDir });
+    if (many.orchestrators.every((o) => o.sinks.length === 0)) optimizeHeapForSize();
     const logger = opts.logger ?? createLogger(many.orchestrators[0]!.logLevel);
     logSinkWarnings(distinctSinks(many.orchestrators.flatMap((o) => o.sinks)), logger);
     const ignored = ignoredVariables(opts.env);
@@ -110,6 +110,7 @@ export async function fetchCommand(opts: FetchOptions): Promise<FetchSummary> {
     );
   }
   const config = loadConfig(opts.env, { dataDir: opts.dataDir });
+  if (sinks.length === 0) optimizeHeapForSize();
   const logger = opts.logger ?? createLogger(config.logLevel);
   logSinkWarnings(sinks, logger);
   return delivering(config.dataDir, logger, fetchOrchestrator(config, { ...opts, logger }), sinks);

@@ -59,7 +59,7 @@ export class PageMemory {
   /** Reused batch columns, as reply buffers are. */
   readonly columns = new Pool<Columns>((c) => c.capacity);
   /** Reused tables of the queries' repeat indexes (dedupe/repeat-index.ts). */
-  readonly repeatTables = new Pool<RepeatTable>((t) => t.capacity, 8);
+  readonly repeatTables = new Pool<RepeatTable>((t) => t.capacity, 4);
   private readonly buffers = new Pool<ArrayBuffer>((ab) => ab.byteLength);
   private readonly pooled = new WeakSet<ArrayBuffer>();
   private biggest = 0;
