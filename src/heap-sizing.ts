@@ -15,9 +15,10 @@ function setV8Flag(flag: string): void {
 }
 
 /**
- * Keeps V8's young generation at its starting size (1 MiB a semi-space). Left to itself, V8 doubles
- * it up to 16 MiB a semi-space once enough has survived collections, which any long run reaches (a
- * big backfill, a thousand enterprises): 30 MiB of peak RSS that a short run never pays.
+ * Keeps V8's young generation at the size it has when the command starts (loading the modules has
+ * grown it from 1 to 8 MiB a semi-space by then). Left to itself, V8 doubles it up to 16 MiB a
+ * semi-space once enough has survived collections, which any long run reaches (a big backfill, a
+ * thousand enterprises): 30 MiB of peak RSS that a short run never pays.
  * Collections of the small space are more frequent and each as cheap; CPU time measured the same
  * (docs/bench.md).
  */
