@@ -20,7 +20,7 @@ function setV8Flag(flag: string): void {
  * semi-space once enough has survived collections, which any long run reaches (a big backfill, a
  * thousand enterprises): 30 MiB of peak RSS that a short run never pays.
  * Collections of the small space are more frequent and each as cheap; CPU time measured the same
- * (docs/bench.md).
+ * (docs/bench.md). With optimizeHeapForSize, full collections shrink it further.
  */
 export function keepYoungGenerationSmall(): void {
   setV8Flag("--semi-space-growth-factor=1");

@@ -27,7 +27,7 @@ export class RepeatTable {
   }
 }
 
-/** A power of two of at least `entries` and MIN_ENTRIES. */
+/** A table for at least `entries` (a power of two; the caller asks for MIN_ENTRIES at least). */
 const tableFor = (entries: number) => new RepeatTable(2 ** Math.ceil(Math.log2(entries)));
 
 /**

@@ -10,7 +10,7 @@ const MIN_BYTES = 256;
 /**
  * A rebuild leaves room for half as many again as it keeps. Doubling, the arrays held two to four
  * times the live keys: a dense backfill's 33,000 keys took 3.6 MiB where 1.8 do (docs/bench.md).
- * A rebuild costs as much as the keys it keeps and comes after a third of that in adds at least.
+ * A rebuild costs as much as the keys it keeps and comes after half as many adds at least.
  */
 const ROOM = 1.5;
 /** The most json() puts in one piece. */

@@ -12,7 +12,7 @@ export class Pool<T> {
 
   constructor(
     private readonly sizeOf: (item: T) => number,
-    /** Enough for the pages of the slices in flight; more are left to the garbage collector. */
+    /** How many free items are kept (enough for what is in flight); more go to the garbage collector. */
     private readonly keep = 16,
   ) {}
 
@@ -58,8 +58,11 @@ export function roundUp(size: number): number {
 export class PageMemory {
   /** Reused batch columns, as reply buffers are. */
   readonly columns = new Pool<Columns>((c) => c.capacity);
-  /** Reused tables of the queries' repeat indexes (dedupe/repeat-index.ts). */
-  readonly repeatTables = new Pool<RepeatTable>((t) => t.capacity, 4);
+  /**
+   * Reused tables of the queries' repeat indexes (dedupe/repeat-index.ts): one per query a run has
+   * open at once, up to six with the defaults (four enterprises, two slices lent beyond them).
+   */
+  readonly repeatTables = new Pool<RepeatTable>((t) => t.capacity, 6);
   private readonly buffers = new Pool<ArrayBuffer>((ab) => ab.byteLength);
   private readonly pooled = new WeakSet<ArrayBuffer>();
   private biggest = 0;

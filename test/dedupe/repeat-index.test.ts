@@ -43,8 +43,19 @@ it("marks exactly the events an earlier page (or the same page) of the query gav
   const pages: Array<Array<number | string>> = [
     [...Array.from({ length: 1500 }, (_, i) => i), a],
     [...Array.from({ length: 1500 }, (_, i) => 1000 + i), 7, b],
-    // 1520 was added while the table grew: the first page after that asks for it again.
-    [...Array.from({ length: 900 }, (_, i) => 2400 + i), 2400, a, b, "2401", 1520],
+    // 1520 was in the first table and moved when it grew; 2047 was the first key past its end
+    // (the 2,049th), 2046 the last in it: the next page asks for them again.
+    [
+      ...Array.from({ length: 900 }, (_, i) => 2400 + i),
+      2400,
+      a,
+      b,
+      "2401",
+      1520,
+      2046,
+      2047,
+      2048,
+    ],
   ];
   const seen = new Set<string>();
   for (const ids of pages) {
@@ -67,6 +78,10 @@ it("gives its table back for the next query, which starts from nothing", () => {
   const first = new RepeatIndex(memory.repeatTables);
   assert.equal(first.mark(page(memory, ids)), 0);
   first.release();
+  const kept = memory.repeatTables.take(4096, () =>
+    assert.fail("the query's table was not given back"),
+  );
+  memory.repeatTables.give(kept);
   const again = new RepeatIndex(memory.repeatTables);
   const batch = page(memory, ids);
   assert.equal(again.mark(batch), 0, "the last query's keys are not this one's");

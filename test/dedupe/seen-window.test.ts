@@ -109,3 +109,20 @@ it("adapts the slice length to what the last slice held", () => {
   assert.equal(nextSliceMs(10_000, 0, 15_000), 15_000, "never past the window");
   assert.equal(nextSliceMs(1000, TARGET_PER_SLICE * 100, 1e9), 1000, "at least a second");
 });
+
+it("makes room for a key longer than the arena has left, whole", () => {
+  // The arena starts at 256 bytes and grows by half: a rebuild must count the key it makes room for.
+  for (const length of [200, 1000, 70_000]) {
+    const w = new SeenWindow([["a", 1]]);
+    const long = "k".repeat(length);
+    w.add(long, 2);
+    w.add("b", 3);
+    assert.ok(w.has("a") && w.has(long) && w.has("b"), `a ${length}-byte key`);
+    assert.ok(!w.has(long.slice(1)), "not a shorter one");
+    assert.deepEqual(w.toJSON(), [
+      ["a", 1],
+      [long, 2],
+      ["b", 3],
+    ]);
+  }
+});
