@@ -156,5 +156,7 @@ it("pages cut short wait parked: a window that begins in quiet time walks its de
   });
   client.close();
   assert.equal(events, 120_000);
-  assert.ok(client.memory.made <= 12, `${client.memory.made} reply buffers`);
+  // Held as they came: 17-18 buffers. Parked: 6-10, and once 13 on a machine loaded with other
+  // test runs (up to the walk's 12 waiting pages while replies in flight still come in).
+  assert.ok(client.memory.made <= 14, `${client.memory.made} reply buffers`);
 });
