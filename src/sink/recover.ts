@@ -43,8 +43,10 @@ export async function reconcile(
     st = await fsp.lstat(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-      const moved = committed ? await movedTail(file, committed, keepFrom, overlapMs, keyOf) : [];
-      return { events: moved, cutBytes: 0, change: committed ? "missing" : "none" };
+      const moved = committed
+        ? await movedTail(file, committed, keepFrom, overlapMs, keyOf)
+        : none();
+      return { ...moved, change: committed ? "missing" : "none" };
     }
     throw storageError(err, `cannot read ${file}`);
   }
@@ -67,16 +69,21 @@ export async function reconcile(
   const moved =
     committed && change === "rotated"
       ? await movedTail(file, committed, keepFrom, overlapMs, keyOf)
-      : [];
-  const events = [...moved, ...(await scanLines(file, from, keepFrom, overlapMs, keyOf))];
-  const cutBytes = await cutPartialTail(file, st.size);
+      : none();
+  const events = [...moved.events, ...(await scanLines(file, from, keepFrom, overlapMs, keyOf))];
+  const cutBytes = moved.cutBytes + (await cutPartialTail(file, st.size));
   return { events, cutBytes, change };
 }
+
+/** Nothing found: a fresh object each time, since callers own what they get. */
+const none = (): Pick<Recovered, "events" | "cutBytes"> => ({ events: [], cutBytes: 0 });
 
 /**
  * Keys of lines written after the last commit to a file that was then rotated away (renamed in
  * the same folder, as logrotate does): found by its inode and checked by the committed size and
- * tail, so a crash between a write and its commit does not write those events again.
+ * tail, so a crash between a write and its commit does not write those events again. A partial
+ * last line there is the crash's too, and is cut off as in the current file: past the committed
+ * size, which ends with a whole line, so nothing committed is touched.
  */
 async function movedTail(
   file: string,
@@ -84,13 +91,13 @@ async function movedTail(
   keepFrom: number | null,
   overlapMs: number,
   keyOf: KeyOf,
-): Promise<Array<[string, number]>> {
+): Promise<Pick<Recovered, "events" | "cutBytes">> {
   const dir = path.dirname(file);
   let names: string[];
   try {
     names = await fsp.readdir(dir);
   } catch {
-    return [];
+    return none();
   }
   for (const name of names) {
     const candidate = path.join(dir, name);
@@ -98,9 +105,10 @@ async function movedTail(
     const st = await fsp.lstat(candidate).catch(() => undefined);
     if (!st?.isFile() || st.ino !== committed.ino || st.size <= committed.size) continue;
     if (!(await sameTail(candidate, committed))) continue;
-    return scanLines(candidate, committed.size, keepFrom, overlapMs, keyOf);
+    const events = await scanLines(candidate, committed.size, keepFrom, overlapMs, keyOf);
+    return { events, cutBytes: await cutPartialTail(candidate, st.size) };
   }
-  return [];
+  return none();
 }
 
 async function sameTail(file: string, committed: FileMark): Promise<boolean> {

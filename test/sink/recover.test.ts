@@ -42,6 +42,28 @@ describe("reconcile", () => {
     assert.ok(fs.readFileSync(file, "utf8").endsWith(line(3, `${T}3Z`)));
   });
 
+  it("a file rotated away after a crash: adopts its complete lines and cuts its partial one", async () => {
+    for (const replaced of [false, true]) {
+      const { dir, file, mark } = await fileWith(line(1, `${T}1Z`));
+      const partial = '{"id":4,"eventTi';
+      fs.appendFileSync(file, line(2, `${T}2Z`) + line(3, `${T}3Z`) + partial);
+      fs.renameSync(file, `${file}.1`);
+      if (replaced) fs.writeFileSync(file, line(5, `${T}5Z`) + '{"id":6');
+      const r = await reconcile(dir, "E", mark, null, 60_000, eventKey);
+      assert.equal(r.change, replaced ? "rotated" : "missing");
+      assert.deepEqual(
+        r.events.map(([k]) => k),
+        replaced ? ["2", "3", "5"] : ["2", "3"],
+      );
+      assert.equal(r.cutBytes, partial.length + (replaced ? '{"id":6'.length : 0));
+      assert.equal(
+        fs.readFileSync(`${file}.1`, "utf8"),
+        line(1, `${T}1Z`) + line(2, `${T}2Z`) + line(3, `${T}3Z`),
+        "the committed line and the complete ones stay",
+      );
+    }
+  });
+
   it("sees rotation (new inode), removal and copytruncate", async () => {
     const { dir, file, mark } = await fileWith(line(1, `${T}1Z`));
     fs.renameSync(file, `${file}.1`);
