@@ -163,12 +163,22 @@ export async function loadConfigFile(
   };
 }
 
-/** Only where each orchestrator's data lives: what `status` needs, without any secret. */
+/** What `status` needs of the file, without any secret, read once. */
+export interface Layout {
+  /** Where each orchestrator's data lives. */
+  dataDir: string;
+  names: string[];
+  streams: Record<string, string[]>;
+  /** Each orchestrator's effective sinks (their names pick the cursors). */
+  sinks: Record<string, Sink[]>;
+}
+
+/** Only where each orchestrator's data lives and what its sinks are: what `status` needs. */
 export async function readLayout(
   file: string,
   env: NodeJS.ProcessEnv,
   overrides: FileOverrides = {},
-): Promise<{ dataDir: string; names: string[]; streams: Record<string, string[]> }> {
+): Promise<Layout> {
   const layout = z.object({
     dataDir: z.string().optional(),
     orchestrators: z.array(z.object({ name: orchestratorSchema.shape.name }).loose()).min(1),
@@ -202,18 +212,14 @@ export async function readLayout(
       (env.VCO_DATA_DIR?.trim() ||
         (parsed.data.dataDir ? path.resolve(path.dirname(file), parsed.data.dataDir) : "./data")),
   );
-  return { dataDir, names, streams };
+  return { dataDir, names, streams, sinks: layoutSinks(raw, env) };
 }
 
 /**
- * Each orchestrator's effective sinks, for status (their names pick the cursors): leniently, since
- * status needs no valid setup; a block that does not check out is left out (fetch and check name it).
+ * Each orchestrator's effective sinks, for status: leniently, since status needs no valid setup; a
+ * block that does not check out is left out (fetch and check name it).
  */
-export async function layoutSinks(
-  file: string,
-  env: NodeJS.ProcessEnv,
-): Promise<Record<string, Sink[]>> {
-  const raw = await readYaml(file);
+function layoutSinks(raw: unknown, env: NodeJS.ProcessEnv): Record<string, Sink[]> {
   const ignore: string[] = [];
   const block = (v: unknown) => {
     const parsed = sinksSchema.safeParse(expandVariables(v, env).value);

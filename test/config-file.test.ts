@@ -218,12 +218,13 @@ describe("expandVariables", () => {
 });
 
 describe("readLayout", () => {
-  it("needs only the names and the data dir, not the secrets", async () => {
+  it("needs only the names, the data dir and the sinks, not the secrets", async () => {
     const layout = await readLayout(writeConfigFile(EXAMPLE), {});
     assert.deepEqual(layout, {
       dataDir: "/srv/vco",
       names: ["emea", "us"],
       streams: { emea: ["enterprise", "partner"], us: ["enterprise"] },
+      sinks: { emea: [], us: [] },
     });
   });
 });

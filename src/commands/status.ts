@@ -1,5 +1,5 @@
 import path from "node:path";
-import { configFileFrom, layoutSinks, readLayout } from "../config-file.js";
+import { configFileFrom, readLayout, type Layout } from "../config-file.js";
 import { dataDirFrom } from "../config.js";
 import { ConfigError, StaleError } from "../errors.js";
 import { readOrchestratorState, type OrchestratorState } from "../store/orchestrator-state.js";
@@ -47,11 +47,7 @@ export async function statusCommand(opts: StatusOptions): Promise<EnterpriseStat
   const now = clock.now();
   const file = configFileFrom(opts.env, opts.configFile);
   if (file) {
-    const layout = {
-      ...(await readLayout(file, opts.env, opts)),
-      sinks: await layoutSinks(file, opts.env),
-    };
-    return statusOfMany(layout, now, opts, maxAgeMs, out);
+    return statusOfMany(await readLayout(file, opts.env, opts), now, opts, maxAgeMs, out);
   }
 
   const dataDir = dataDirFrom(opts.env, opts.dataDir);
@@ -118,12 +114,7 @@ function streamsWanted(value: string | string[] | undefined): string[] {
 
 /** VCO_CONFIG: the same for each orchestrator's subtree, grouped by orchestrator. */
 async function statusOfMany(
-  layout: {
-    dataDir: string;
-    names: string[];
-    streams: Record<string, string[]>;
-    sinks: Record<string, Sink[]>;
-  },
+  layout: Layout,
   now: number,
   opts: StatusOptions,
   maxAgeMs: number | undefined,

@@ -1,7 +1,7 @@
 // Sinks in the configuration file (VCO_CONFIG): parsing, the path in each message, effective sets.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { layoutSinks, loadConfigFile } from "../../src/config-file.js";
+import { loadConfigFile, readLayout } from "../../src/config-file.js";
 import { problemsOf, writeConfigFile } from "../helpers/config-file.js";
 
 const TOKEN = "12345678-abcd-4bcd-8bcd-123456789abc";
@@ -125,7 +125,7 @@ describe("sinks in the configuration file", () => {
   });
 
   it("status's layout knows each orchestrator's sinks without any credential set", async () => {
-    const sinks = await layoutSinks(
+    const { sinks } = await readLayout(
       writeConfigFile(
         file(
           `sinks:\n  hec: { url: "https://splunk.example.com:8088", token: "\${HEC}" }`,
